@@ -1,0 +1,87 @@
+/*
+ * client.h - a client session as the shard core sees it.
+ *
+ * The core (commands, dispatch) knows only this struct; it does not know
+ * about sockets or event loops.  The network layer (event/conn.c) embeds a
+ * kvd_client_t in its connection and fills the connection facts (fd,
+ * addresses, buffer sizes) that CLIENT LIST reports; the simulator makes
+ * bare clients.  A command reads argv/argc and writes its reply into
+ * `reply` through proto/reply.h.
+ */
+#ifndef KVD_CLIENT_H
+#define KVD_CLIENT_H
+
+#include "../core/buf.h"
+#include "../proto/resp.h"
+#include "command.h"
+
+typedef struct kvd_shard kvd_shard_t;
+typedef struct kvd_db kvd_db_t;
+
+enum {
+    KVD_CLIENT_CLOSE_AFTER_REPLY = 1u << 0, /* QUIT, protocol error */
+    KVD_CLIENT_CLOSE_ASAP = 1u << 1,        /* CLIENT KILL, limits */
+    KVD_CLIENT_PROTOCOL_ERROR = 1u << 2,
+    KVD_CLIENT_NO_EVICT = 1u << 3,
+};
+
+typedef struct kvd_client {
+    uint64_t id;
+    kvd_shard_t *shard;
+    kvd_db_t *db;
+    int db_index;
+    int resp;            /* protocol version: 2 */
+    uint32_t flags;
+
+    /* The command being executed. */
+    int argc;
+    kvd_arg_t *argv;
+    kvd_command_t *cmd;     /* top-level or subcommand row */
+    kvd_command_t *lastcmd;
+    kvd_buf_t *reply;       /* where replies go */
+
+    char *name;             /* CLIENT SETNAME, NULL when unset */
+    char *lib_name;
+    char *lib_ver;
+    uint64_t ctime_ms;      /* creation (env clock) */
+    uint64_t last_interaction_ms;
+
+    /* Connection facts for CLIENT LIST/INFO, kept current by the network layer. */
+    int fd;
+    char addr[64];          /* "ip:port" of the peer */
+    char laddr[64];         /* "ip:port" of our end */
+    size_t qbuf_len, qbuf_free;
+    size_t obuf_len;
+    void *conn;             /* the owning connection, or NULL */
+
+    struct kvd_client *prev, *next; /* shard's client list */
+} kvd_client_t;
+
+/* Initialise a client attached to shard (database 0), with a fresh id. */
+void kvd_client_init(kvd_client_t *c, kvd_shard_t *shard);
+void kvd_client_release(kvd_client_t *c);
+/* Select database index; returns 0 or -1 when out of range. */
+int kvd_client_select(kvd_client_t *c, int index);
+/* One line of CLIENT LIST / CLIENT INFO (without the trailing newline). */
+void kvd_client_describe(const kvd_client_t *c, kvd_buf_t *out);
+
+/*
+ * Run the command in c->argv (argc > 0): look it up, check arity, execute,
+ * account statistics.  The reply (possibly an error) is in *c->reply.
+ */
+void kvd_dispatch(kvd_client_t *c);
+
+/* Common error replies with Redis's wording. */
+void kvd_reply_wrong_type(kvd_client_t *c);   /* WRONGTYPE Operation against a key holding the wrong kind of value */
+void kvd_reply_syntax_error(kvd_client_t *c); /* ERR syntax error */
+void kvd_reply_not_int(kvd_client_t *c);      /* ERR value is not an integer or out of range */
+void kvd_reply_arity(kvd_client_t *c);        /* ERR wrong number of arguments for '%s' command */
+
+/* Argument parsing helpers: 0 on success, -1 after replying the error. */
+int kvd_arg_ll(kvd_client_t *c, const kvd_arg_t *a, int64_t *out);
+int kvd_arg_ll_range(kvd_client_t *c, const kvd_arg_t *a, int64_t min, int64_t max, int64_t *out,
+                     const char *msg);
+/* Case-insensitive comparison of an argument with a keyword. */
+bool kvd_arg_is(const kvd_arg_t *a, const char *keyword);
+
+#endif /* KVD_CLIENT_H */

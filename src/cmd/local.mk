@@ -1,0 +1,12 @@
+# src/cmd: the command table, dispatch, the shard core and one file per command family.
+libkvd_a_SOURCES += \
+	src/cmd/command.h src/cmd/table.c \
+	src/cmd/client.h src/cmd/client.c src/cmd/dispatch.c \
+	src/cmd/shard.h src/cmd/shard.c \
+	src/cmd/t_server.c src/cmd/t_info.c src/cmd/t_keys.c src/cmd/t_string.c
+
+check_PROGRAMS += t/unit/test_command
+TESTS += t/unit/test_command
+t_unit_test_command_SOURCES = t/unit/test_command.c
+t_unit_test_command_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_command_LDADD = $(UNIT_LIBS)

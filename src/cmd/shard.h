@@ -1,0 +1,61 @@
+/*
+ * shard.h - the state one worker owns: its databases, clients, counters.
+ *
+ * A shard is the unit the simulator drives: it holds no file descriptor or
+ * event-loop object, only data and the environment (clock, randomness,
+ * disk) it was given.
+ */
+#ifndef KVD_SHARD_H
+#define KVD_SHARD_H
+
+#include "../core/config.h"
+#include "../core/env.h"
+#include "../db/db.h"
+#include "client.h"
+
+typedef struct kvd_shard_stats {
+    uint64_t total_connections_received;
+    uint64_t total_commands_processed;
+    uint64_t rejected_connections;
+    uint64_t net_input_bytes;
+    uint64_t net_output_bytes;
+    uint64_t total_error_replies;
+    uint64_t unexpected_error_replies;
+    uint64_t client_query_buffer_limit_disconnections;
+    kvd_db_stats_t db; /* expired_keys, keyspace_hits/misses */
+} kvd_shard_stats_t;
+
+struct kvd_shard {
+    int id;       /* 0 .. nshards-1 */
+    int nshards;
+    kvd_env_t *env;
+    kvd_config_t *cfg; /* the live configuration; CONFIG SET edits it */
+    kvd_db_t **dbs;
+    int ndbs;
+
+    kvd_client_t *clients; /* list head */
+    uint64_t nclients;
+    uint64_t next_client_id;
+
+    uint64_t start_us;  /* env clock at start: uptime */
+    uint64_t stat_reset_us;
+    kvd_shard_stats_t stats;
+    int hz;             /* active expiry / cron frequency */
+    const char *executable;
+    const char *config_file;
+    int tcp_port;       /* first listening port, for INFO */
+    pid_t master_pid;
+};
+
+/* Process-wide shard of this worker (one per worker process). */
+extern kvd_shard_t *kvd_current_shard;
+
+kvd_shard_t *kvd_shard_create(int id, int nshards, kvd_env_t *env, kvd_config_t *cfg);
+void kvd_shard_destroy(kvd_shard_t *s);
+void kvd_shard_link_client(kvd_shard_t *s, kvd_client_t *c);
+void kvd_shard_unlink_client(kvd_shard_t *s, kvd_client_t *c);
+/* Periodic work (hz times a second): active expiry, idle clients. */
+void kvd_shard_cron(kvd_shard_t *s);
+void kvd_shard_reset_stats(kvd_shard_t *s);
+
+#endif /* KVD_SHARD_H */

@@ -1,0 +1,14 @@
+# src/core: shared definitions, allocation, buffers, logging, configuration.
+libkvd_a_SOURCES += \
+	src/core/kvd.h src/core/alloc.c \
+	src/core/buf.h src/core/buf.c \
+	src/core/log.h src/core/log.c \
+	src/core/env.h \
+	src/core/config.h src/core/config.c
+
+check_PROGRAMS += t/unit/test_config
+TESTS += t/unit/test_config
+t_unit_test_config_SOURCES = t/unit/test_config.c
+t_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_config_LDADD = $(UNIT_LIBS)
+EXTRA_DIST += t/unit/conf
