@@ -1,1 +1,98 @@
-/* placeholder: being written */
+/*
+ * client.c - client sessions as the core sees them, plus the argument and
+ * error helpers every command family shares.
+ */
+#include "client.h"
+#include "shard.h"
+#include "core/util.h"
+#include "proto/reply.h"
+
+void kvd_client_init(kvd_client_t *c, kvd_shard_t *shard)
+{
+    memset(c, 0, sizeof(*c));
+    c->shard = shard;
+    /* Ids are unique across workers: each shard hands out its own residue class. */
+    c->id = shard->next_client_id * (uint64_t)shard->nshards + (uint64_t)shard->id + 1;
+    shard->next_client_id++;
+    c->resp = 2;
+    c->fd = -1;
+    c->db_index = 0;
+    c->db = shard->dbs[0];
+    c->ctime_ms = kvd_env_now_ms(shard->env);
+    c->last_interaction_ms = c->ctime_ms;
+}
+
+void kvd_client_release(kvd_client_t *c)
+{
+    kvd_free(c->name);
+    kvd_free(c->lib_name);
+    kvd_free(c->lib_ver);
+    c->name = c->lib_name = c->lib_ver = NULL;
+}
+
+void kvd_client_close_asap(kvd_client_t *c)
+{
+    if (c->flags & KVD_CLIENT_CLOSE_ASAP)
+        return;
+    c->flags |= KVD_CLIENT_CLOSE_ASAP;
+    c->shard->close_asap_pending++;
+}
+
+int kvd_client_select(kvd_client_t *c, int index)
+{
+    if (index < 0 || index >= c->shard->ndbs)
+        return -1;
+    c->db_index = index;
+    c->db = c->shard->dbs[index];
+    return 0;
+}
+
+void kvd_reply_wrong_type(kvd_client_t *c)
+{
+    kvd_reply_error(c->reply, "WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+void kvd_reply_syntax_error(kvd_client_t *c)
+{
+    kvd_reply_error(c->reply, "ERR syntax error");
+}
+
+void kvd_reply_not_int(kvd_client_t *c)
+{
+    kvd_reply_error(c->reply, "ERR value is not an integer or out of range");
+}
+
+void kvd_reply_arity(kvd_client_t *c)
+{
+    kvd_reply_errorf(c->reply, "ERR wrong number of arguments for '%s' command",
+                     c->cmd ? c->cmd->fullname : c->argv[0].ptr);
+}
+
+int kvd_arg_ll(kvd_client_t *c, const kvd_arg_t *a, int64_t *out)
+{
+    if (kvd_str2ll(a->ptr, a->len, out))
+        return 0;
+    kvd_reply_not_int(c);
+    return -1;
+}
+
+int kvd_arg_ll_range(kvd_client_t *c, const kvd_arg_t *a, int64_t min, int64_t max, int64_t *out,
+                     const char *msg)
+{
+    int64_t v;
+    if (!kvd_str2ll(a->ptr, a->len, &v) || v < min || v > max) {
+        if (msg)
+            kvd_reply_errorf(c->reply, "ERR %s", msg);
+        else
+            kvd_reply_not_int(c);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+bool kvd_arg_is(const kvd_arg_t *a, const char *keyword)
+{
+    size_t n = strlen(keyword);
+    return a->len == n && strncasecmp(a->ptr, keyword, n) == 0;
+}

@@ -60,6 +60,8 @@ typedef struct kvd_client {
 /* Initialise a client attached to shard (database 0), with a fresh id. */
 void kvd_client_init(kvd_client_t *c, kvd_shard_t *shard);
 void kvd_client_release(kvd_client_t *c);
+/* Ask the connection layer to close c before the loop sleeps (CLIENT KILL). */
+void kvd_client_close_asap(kvd_client_t *c);
 /* Select database index; returns 0 or -1 when out of range. */
 int kvd_client_select(kvd_client_t *c, int index);
 /* One line of CLIENT LIST / CLIENT INFO (without the trailing newline). */

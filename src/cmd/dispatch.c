@@ -1,1 +1,95 @@
-/* placeholder: being written */
+/*
+ * dispatch.c - from argv to a reply: look the command up, check arity,
+ * run it, account for it.  Rejections use Redis's exact wording.
+ */
+#include "client.h"
+#include "shard.h"
+#include "proto/reply.h"
+
+/* Redis quotes up to ~128 bytes of the arguments in "unknown command" errors. */
+#define ARGS_PREVIEW 128
+
+static void reject_unknown_command(kvd_client_t *c)
+{
+    char args[ARGS_PREVIEW * 2 + 64];
+    size_t off = 0;
+    for (int i = 1; i < c->argc && off < ARGS_PREVIEW; i++) {
+        int room = ARGS_PREVIEW - (int)off;
+        int n = snprintf(args + off, sizeof(args) - off, "'%.*s' ", room, c->argv[i].ptr);
+        if (n < 0 || (size_t)n >= sizeof(args) - off)
+            break;
+        off += (size_t)n;
+    }
+    args[off] = '\0';
+    kvd_reply_errorf(c->reply, "ERR unknown command '%.128s', with args beginning with: %s",
+                     c->argv[0].ptr, args);
+}
+
+static void reject_unknown_subcommand(kvd_client_t *c, const kvd_command_t *container)
+{
+    char upper[64];
+    size_t i = 0;
+    for (; container->name[i] && i < sizeof(upper) - 1; i++)
+        upper[i] = (char)(container->name[i] >= 'a' && container->name[i] <= 'z'
+                              ? container->name[i] - 32
+                              : container->name[i]);
+    upper[i] = '\0';
+    kvd_reply_errorf(c->reply, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr,
+                     upper);
+}
+
+/* Resolve argv to a row, or reply the rejection and return NULL. */
+static kvd_command_t *resolve(kvd_client_t *c)
+{
+    kvd_command_t *cmd = kvd_command_lookup(c->argv[0].ptr, c->argv[0].len);
+    if (cmd == NULL) {
+        reject_unknown_command(c);
+        return NULL;
+    }
+    if (cmd->subcommands != NULL && c->argc >= 2) {
+        kvd_command_t *sub = kvd_command_lookup_sub(cmd, c->argv[1].ptr, c->argv[1].len);
+        if (sub == NULL) {
+            reject_unknown_subcommand(c, cmd);
+            return NULL;
+        }
+        cmd = sub;
+    }
+    c->cmd = cmd;
+    if ((cmd->arity > 0 && c->argc != cmd->arity) || (cmd->arity < 0 && c->argc < -cmd->arity) ||
+        cmd->proc == NULL) {
+        kvd_reply_arity(c);
+        cmd->rejected_calls++;
+        return NULL;
+    }
+    return cmd;
+}
+
+static bool replied_error(const kvd_buf_t *reply, size_t mark)
+{
+    return reply->len > mark && reply->data[mark] == '-';
+}
+
+void kvd_dispatch(kvd_client_t *c)
+{
+    KVD_ASSERT(c->argc > 0);
+    KVD_ASSERT(c->reply != NULL);
+    kvd_shard_t *shard = c->shard;
+    size_t mark = c->reply->len;
+    c->cmd = NULL;
+    kvd_command_t *cmd = resolve(c);
+    if (cmd == NULL) {
+        kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
+        return;
+    }
+    uint64_t start = shard->env->mono_us(shard->env);
+    cmd->proc(c);
+    uint64_t elapsed = shard->env->mono_us(shard->env) - start;
+    cmd->calls++;
+    cmd->usec += elapsed;
+    shard->stats.total_commands_processed++;
+    if (replied_error(c->reply, mark)) {
+        cmd->failed_calls++;
+        kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
+    }
+    c->lastcmd = cmd;
+}

@@ -13,6 +13,14 @@
 #include "../db/db.h"
 #include "client.h"
 
+/* INFO errorstats: replies counted by their error code ("ERR", "WRONGTYPE").
+ * Like Redis, tracking stops growing at 128 distinct codes. */
+#define KVD_MAX_ERROR_CODES 128
+typedef struct kvd_errorstat {
+    char code[32];
+    uint64_t count;
+} kvd_errorstat_t;
+
 typedef struct kvd_shard_stats {
     uint64_t total_connections_received;
     uint64_t total_commands_processed;
@@ -23,6 +31,8 @@ typedef struct kvd_shard_stats {
     uint64_t unexpected_error_replies;
     uint64_t client_query_buffer_limit_disconnections;
     kvd_db_stats_t db; /* expired_keys, keyspace_hits/misses */
+    kvd_errorstat_t errors[KVD_MAX_ERROR_CODES];
+    int nerrors;
 } kvd_shard_stats_t;
 
 struct kvd_shard {
@@ -41,6 +51,7 @@ struct kvd_shard {
     uint64_t stat_reset_us;
     kvd_shard_stats_t stats;
     int hz;             /* active expiry / cron frequency */
+    uint32_t close_asap_pending; /* clients flagged CLOSE_ASAP since the last sweep */
     const char *executable;
     const char *config_file;
     int tcp_port;       /* first listening port, for INFO */
@@ -57,5 +68,7 @@ void kvd_shard_unlink_client(kvd_shard_t *s, kvd_client_t *c);
 /* Periodic work (hz times a second): active expiry, idle clients. */
 void kvd_shard_cron(kvd_shard_t *s);
 void kvd_shard_reset_stats(kvd_shard_t *s);
+/* Count one error reply (text starts after '-'): total and per code. */
+void kvd_shard_count_error(kvd_shard_t *s, const char *text, size_t len);
 
 #endif /* KVD_SHARD_H */

@@ -1,1 +1,143 @@
-/* placeholder: being written */
+/*
+ * table.c - the command registry: rows registered by each command family,
+ * looked up case-insensitively through an open-addressing index.
+ */
+#include "command.h"
+
+#define MAX_COMMANDS 512
+#define INDEX_SIZE 1024 /* power of two, > 2 * MAX_COMMANDS keeps probes short */
+#define MAX_NAME 64
+
+_Static_assert((INDEX_SIZE & (INDEX_SIZE - 1)) == 0, "index size must be a power of two");
+_Static_assert(INDEX_SIZE >= 2 * MAX_COMMANDS, "index must stay at most half full");
+
+static kvd_command_t *commands[MAX_COMMANDS];
+static size_t ncommands;
+static kvd_command_t *index_slots[INDEX_SIZE];
+
+/* Lower-case FNV-1a: command names are short ASCII. */
+static uint32_t name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch + 32);
+        h = (h ^ ch) * 16777619u;
+    }
+    return h;
+}
+
+static bool name_equal(const char *row, const char *name, size_t len)
+{
+    return strncasecmp(row, name, len) == 0 && row[len] == '\0';
+}
+
+static void index_insert(kvd_command_t *cmd)
+{
+    uint32_t mask = INDEX_SIZE - 1, i = name_hash(cmd->name, strlen(cmd->name)) & mask;
+    for (uint32_t probes = 0; probes < INDEX_SIZE; probes++, i = (i + 1) & mask) {
+        if (index_slots[i] == NULL) {
+            index_slots[i] = cmd;
+            return;
+        }
+        KVD_ASSERT(strcmp(index_slots[i]->name, cmd->name) != 0); /* duplicate row */
+    }
+    KVD_ASSERT(!"command index full");
+}
+
+static void finish_row(kvd_command_t *cmd, kvd_command_t *parent)
+{
+    KVD_ASSERT(cmd->name != NULL && (cmd->proc != NULL || cmd->subcommands != NULL));
+    KVD_ASSERT(strlen(cmd->name) < MAX_NAME / 2);
+    KVD_ASSERT(cmd->arity != 0);
+    cmd->parent = parent;
+    if (parent)
+        snprintf(cmd->fullname, sizeof(cmd->fullname), "%s|%s", parent->name, cmd->name);
+    else
+        snprintf(cmd->fullname, sizeof(cmd->fullname), "%s", cmd->name);
+}
+
+void kvd_command_register(kvd_command_t *rows)
+{
+    for (kvd_command_t *cmd = rows; cmd->name != NULL; cmd++) {
+        KVD_ASSERT(ncommands < MAX_COMMANDS);
+        finish_row(cmd, NULL);
+        for (kvd_command_t *sub = cmd->subcommands; sub && sub->name; sub++)
+            finish_row(sub, cmd);
+        commands[ncommands++] = cmd;
+        index_insert(cmd);
+    }
+}
+
+kvd_command_t *kvd_command_lookup(const char *name, size_t len)
+{
+    if (len == 0 || len >= MAX_NAME)
+        return NULL;
+    uint32_t mask = INDEX_SIZE - 1, i = name_hash(name, len) & mask;
+    for (uint32_t probes = 0; probes < INDEX_SIZE; probes++, i = (i + 1) & mask) {
+        kvd_command_t *cmd = index_slots[i];
+        if (cmd == NULL)
+            return NULL;
+        if (name_equal(cmd->name, name, len))
+            return cmd;
+    }
+    return NULL;
+}
+
+kvd_command_t *kvd_command_lookup_sub(const kvd_command_t *parent, const char *name, size_t len)
+{
+    for (kvd_command_t *sub = parent->subcommands; sub && sub->name; sub++)
+        if (name_equal(sub->name, name, len))
+            return sub;
+    return NULL;
+}
+
+size_t kvd_command_count(void)
+{
+    return ncommands;
+}
+
+kvd_command_t *kvd_command_at(size_t i)
+{
+    KVD_ASSERT(i < ncommands);
+    return commands[i];
+}
+
+static const char *const flag_names[] = {
+    "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
+    "stale", "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth", "may_replicate",
+    "no_multi", "allow_busy", "no_async_loading", "no_mandatory_keys", "movablekeys",
+};
+
+static const char *const acl_names[] = {
+    "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash",
+    "@string", "@bitmap", "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin",
+    "@fast", "@slow", "@blocking", "@dangerous", "@connection", "@transaction", "@scripting",
+};
+
+static const char *bit_name(const char *const *names, size_t n, uint32_t bit)
+{
+    KVD_ASSERT(bit != 0 && (bit & (bit - 1)) == 0);
+    size_t i = (size_t)__builtin_ctz(bit);
+    return i < n ? names[i] : NULL;
+}
+
+const char *kvd_command_flag_name(uint32_t bit)
+{
+    return bit_name(flag_names, KVD_ARRAY_LEN(flag_names), bit);
+}
+
+const char *kvd_command_acl_name(uint32_t bit)
+{
+    return bit_name(acl_names, KVD_ARRAY_LEN(acl_names), bit);
+}
+
+void kvd_commands_init(void)
+{
+    if (ncommands > 0)
+        return;
+    kvd_register_server_commands();
+    kvd_register_keys_commands();
+    kvd_register_string_commands();
+}

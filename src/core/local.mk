@@ -2,8 +2,9 @@
 libkvd_a_SOURCES += \
 	src/core/kvd.h src/core/alloc.c \
 	src/core/buf.h src/core/buf.c \
+	src/core/util.h src/core/util.c \
 	src/core/log.h src/core/log.c \
-	src/core/env.h \
+	src/core/env.h src/core/env.c \
 	src/core/config.h src/core/config.c
 
 check_PROGRAMS += t/unit/test_config

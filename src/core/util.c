@@ -1,0 +1,107 @@
+/*
+ * util.c - strict number parsing and formatting.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <math.h>
+
+bool kvd_str2ll(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 20)
+        return false;
+    size_t i = 0;
+    bool neg = false;
+    if (len == 1 && s[0] == '0') {
+        *out = 0;
+        return true;
+    }
+    if (s[0] == '-') {
+        neg = true;
+        i = 1;
+        if (len == 1)
+            return false;
+    }
+    if (s[i] < '1' || s[i] > '9')
+        return false;
+    uint64_t v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (neg) {
+        if (v > (uint64_t)INT64_MAX + 1)
+            return false;
+        *out = (int64_t)(0 - v);
+    } else {
+        if (v > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)v;
+    }
+    return true;
+}
+
+/* strtod-family functions need a NUL-terminated copy of a bounded length. */
+static bool copy_number_text(const char *s, size_t len, char *buf, size_t cap)
+{
+    if (len == 0 || len >= cap)
+        return false;
+    if (isspace((unsigned char)s[0]) || isspace((unsigned char)s[len - 1]))
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return true;
+}
+
+bool kvd_str2ld(const char *s, size_t len, long double *out)
+{
+    char buf[5 * 1024 + 1];
+    if (!copy_number_text(s, len, buf, sizeof(buf)))
+        return false;
+    char *end = NULL;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if (end != buf + len || isnan(v))
+        return false;
+    if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool kvd_str2d(const char *s, size_t len, double *out)
+{
+    char buf[5 * 1024 + 1];
+    if (!copy_number_text(s, len, buf, sizeof(buf)))
+        return false;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end != buf + len || isnan(v))
+        return false;
+    if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO))
+        return false;
+    *out = v;
+    return true;
+}
+
+size_t kvd_ll2str_buf(char *buf, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    size_t len = 0;
+    if (v < 0)
+        buf[len++] = '-';
+    while (n > 0)
+        buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}
