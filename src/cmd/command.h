@@ -118,5 +118,7 @@ const char *kvd_command_acl_name(uint32_t bit);
 void kvd_register_server_commands(void);
 void kvd_register_keys_commands(void);
 void kvd_register_string_commands(void);
+void kvd_register_bitops_commands(void);
+void kvd_register_expire_commands(void);
 
 #endif /* KVD_COMMAND_H */

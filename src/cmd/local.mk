@@ -3,7 +3,8 @@ libkvd_a_SOURCES += \
 	src/cmd/command.h src/cmd/table.c \
 	src/cmd/client.h src/cmd/client.c src/cmd/dispatch.c \
 	src/cmd/shard.h src/cmd/shard.c \
-	src/cmd/t_server.c src/cmd/t_info.c src/cmd/t_keys.c src/cmd/t_string.c
+	src/cmd/t_server.c src/cmd/t_info.c src/cmd/t_keys.c src/cmd/t_string.c \
+	src/cmd/t_bitops.c src/cmd/t_expire.c
 
 check_PROGRAMS += t/unit/test_command
 TESTS += t/unit/test_command

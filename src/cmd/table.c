@@ -140,4 +140,6 @@ void kvd_commands_init(void)
     kvd_register_server_commands();
     kvd_register_keys_commands();
     kvd_register_string_commands();
+    kvd_register_bitops_commands();
+    kvd_register_expire_commands();
 }
