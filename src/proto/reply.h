@@ -11,10 +11,12 @@
 
 #include "../core/buf.h"
 
-void kvd_reply_simple(kvd_buf_t *b, const char *s);           /* +s\r\n */
+void kvd_reply_simple(kvd_buf_t *b, const char *s);           /* +s\r\n (CR, LF -> space) */
 void kvd_reply_ok(kvd_buf_t *b);                              /* +OK\r\n */
 /* -text\r\n; text must carry its own code ("ERR ...", "WRONGTYPE ...").
- * Newlines in text are replaced by spaces, as Redis does. */
+ * CR and LF in text are replaced by spaces, so the reply stays one line.
+ * kvd_reply_errorf first trims CR/LF from both ends, as Redis's
+ * addReplyErrorFormat() does.  A text that starts with '-' gets no second. */
 void kvd_reply_error(kvd_buf_t *b, const char *text);
 void kvd_reply_errorf(kvd_buf_t *b, const char *fmt, ...) KVD_PRINTF(2, 3);
 void kvd_reply_int(kvd_buf_t *b, int64_t v);                  /* :v\r\n */
@@ -33,6 +35,9 @@ void kvd_reply_raw(kvd_buf_t *b, const void *p, size_t n);
  * Deferred array length, for replies whose count is known only at the end
  * (KEYS, SCAN, COMMAND).  kvd_reply_defer returns a mark; write the
  * elements, then kvd_reply_set_array_len inserts "*n\r\n" at the mark.
+ * The insert shifts everything after the mark, so nested deferred arrays
+ * must be closed innermost first; the mark is only valid for the buffer
+ * it came from while nothing before it is consumed.
  */
 size_t kvd_reply_defer(kvd_buf_t *b);
 void kvd_reply_set_array_len(kvd_buf_t *b, size_t mark, int64_t n);
