@@ -86,6 +86,11 @@ void *kvd_entry_ptr(const kvd_entry_t *e);
 
 /* ---- writes ---- */
 #define KVD_SET_KEEPTTL 1 /* keep the existing expiry (otherwise it is cleared) */
+/* Store RAW whatever the value, as Redis leaves APPEND and SETRANGE results. */
+#define KVD_SET_FORCE_RAW 2
+/* Never INT-encode: embstr up to 44 bytes, raw above (Redis's INCRBYFLOAT
+ * result is "embstr" even when it reads as an integer). */
+#define KVD_SET_NO_INT 4
 
 /* Create or overwrite key with a string value, choosing the encoding as
  * Redis does (int for canonical integers that fit, embstr up to 44 bytes,
@@ -98,6 +103,24 @@ kvd_entry_t *kvd_db_set_ptr(kvd_db_t *db, const char *key, size_t klen, kvd_type
                             kvd_encoding_t enc, void *ptr, int flags);
 /* Change the encoding tag of a collection entry after converting it in place. */
 void kvd_entry_set_ptr(kvd_entry_t *e, kvd_encoding_t enc, void *ptr);
+/*
+ * APPEND in place: e is a live string entry of db.  The result is RAW (as
+ * in Redis), keeps its expiry and is touched; a RAW buffer grows
+ * geometrically, so repeated appends cost amortized O(n) in the bytes
+ * appended.  Returns the entry, which may have moved (e is then invalid).
+ * p may point into e's own value.
+ */
+kvd_entry_t *kvd_db_string_append(kvd_db_t *db, kvd_entry_t *e, const char *p, size_t n);
+/*
+ * SETRANGE in place: write p[0..n) at off, zero-padding from the current
+ * end when off is past it; the result is RAW, keeps its expiry and is
+ * touched.  n == 0 changes nothing (Redis leaves the value and its
+ * encoding alone).  Returns the entry, which may have moved.
+ */
+kvd_entry_t *kvd_db_string_setrange(kvd_db_t *db, kvd_entry_t *e, size_t off, const char *p,
+                                    size_t n);
+/* Mark e as just used (OBJECT IDLETIME 0), as Redis's write lookups do. */
+void kvd_db_touch(kvd_db_t *db, kvd_entry_t *e);
 /* Delete; returns true when the key existed (expired keys count as absent). */
 bool kvd_db_delete(kvd_db_t *db, const char *key, size_t klen);
 /* Remove every key. */
@@ -135,7 +158,21 @@ kvd_entry_t *kvd_db_random(kvd_db_t *db);
 /* Debug and simulation builds: check every structural invariant, abort on violation. */
 void kvd_db_verify_invariants(const kvd_db_t *db);
 
-/* Incremental rehash steps taken by the most recent operation (tests bound it). */
+/*
+ * Hash-table buckets visited by the rehash steps of the most recent
+ * operation.  Every lookup, write, scan and random call steps each table
+ * once (at most 10 buckets, see dict.h), so this is at most 20 per
+ * operation; tests assert it.
+ */
 uint64_t kvd_db_last_rehash_work(const kvd_db_t *db);
+/*
+ * Cron: rehash in steps of 100 buckets until done or budget_us of
+ * env->mono_us time is spent.  Returns buckets visited (0 when idle).
+ */
+uint64_t kvd_db_rehash_step(kvd_db_t *db, uint64_t budget_us);
+/* True while either table (keys, expires) is being resized. */
+bool kvd_db_rehashing(const kvd_db_t *db);
+/* Buckets allocated for keys (both tables while rehashing): DEBUG HTSTATS, tests. */
+uint64_t kvd_db_buckets(const kvd_db_t *db);
 
 #endif /* KVD_DB_H */

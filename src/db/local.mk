@@ -1,7 +1,8 @@
 # src/db: the keyspace: hash table with incremental rehashing, entries, expiry.
 libkvd_a_SOURCES += \
 	src/db/dict.h src/db/dict.c \
-	src/db/db.h src/db/db.c
+	src/db/db.h src/db/db_impl.h src/db/db.c \
+	src/db/entry.c src/db/expire.c
 
 check_PROGRAMS += t/unit/test_db
 TESTS += t/unit/test_db
