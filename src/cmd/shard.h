@@ -56,6 +56,11 @@ struct kvd_shard {
     const char *config_file;
     int tcp_port;       /* first listening port, for INFO */
     pid_t master_pid;
+    /* INFO: run_id and master_replid, drawn from env->random_u64 on first
+     * use (40 hex digits + NUL), and the highest used_memory INFO has seen. */
+    char run_id[41];
+    char replid[41];
+    size_t used_memory_peak;
 };
 
 /* Process-wide shard of this worker (one per worker process). */
