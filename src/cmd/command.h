@@ -120,5 +120,6 @@ void kvd_register_keys_commands(void);
 void kvd_register_string_commands(void);
 void kvd_register_bitops_commands(void);
 void kvd_register_expire_commands(void);
+void kvd_register_function_commands(void);
 
 #endif /* KVD_COMMAND_H */

@@ -142,4 +142,5 @@ void kvd_commands_init(void)
     kvd_register_string_commands();
     kvd_register_bitops_commands();
     kvd_register_expire_commands();
+    kvd_register_function_commands();
 }
