@@ -6,7 +6,7 @@
  *   kvd -s SIGNAL        reload | stop | reopen: signal the running master
  *   kvd -v | -h
  */
-#include "config.h"
+#include "auto_config.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "cmd/command.h"

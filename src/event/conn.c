@@ -1,7 +1,7 @@
 /*
  * conn.c - client connections of a worker (see conn.h for the model).
  */
-#include "config.h"
+#include "auto_config.h"
 #include "conn.h"
 #include "cmd/shard.h"
 #include "core/log.h"

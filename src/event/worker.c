@@ -4,7 +4,7 @@
  * only records the signal; the loop runs our callback), so the same
  * "handlers set flags" rule holds as in the master.
  */
-#include "config.h"
+#include "auto_config.h"
 #include "worker.h"
 #include "conn.h"
 #include "cmd/shard.h"

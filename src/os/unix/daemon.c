@@ -1,7 +1,7 @@
 /*
  * daemon.c - detaching, the pid file, sd_notify, and `kvd -s`.
  */
-#include "config.h"
+#include "auto_config.h"
 #include "process.h"
 #include "core/log.h"
 

@@ -3,7 +3,7 @@
  * clock_gettime for time, a xoshiro256** generator seeded from getrandom
  * for randomness, POSIX calls for the disk.
  */
-#include "config.h"
+#include "auto_config.h"
 #include "core/env.h"
 
 #include <fcntl.h>

@@ -8,7 +8,7 @@
  * keeps dying right after start is respawned with an exponential back-off
  * so a crash loop cannot spin the machine.
  */
-#include "config.h"
+#include "auto_config.h"
 #include "process.h"
 #include "net.h"
 #include "core/log.h"

@@ -1,7 +1,7 @@
 /*
  * net.c - binding listeners and tuning accepted sockets.
  */
-#include "config.h"
+#include "auto_config.h"
 #include "net.h"
 
 #include <arpa/inet.h>
