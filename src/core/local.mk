@@ -5,7 +5,8 @@ libkvd_a_SOURCES += \
 	src/core/util.h src/core/util.c \
 	src/core/log.h src/core/log.c \
 	src/core/env.h src/core/env.c \
-	src/core/config.h src/core/config.c
+	src/core/glob.h src/core/glob.c \
+	src/core/config.h src/core/config_int.h src/core/config.c src/core/config_params.c
 
 check_PROGRAMS += t/unit/test_config
 TESTS += t/unit/test_config
