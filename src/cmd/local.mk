@@ -13,3 +13,9 @@ TESTS += t/unit/test_command
 t_unit_test_command_SOURCES = t/unit/test_command.c
 t_unit_test_command_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_command_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += t/unit/test_keys
+TESTS += t/unit/test_keys
+t_unit_test_keys_SOURCES = t/unit/test_keys.c
+t_unit_test_keys_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_keys_LDADD = $(UNIT_LIBS)
