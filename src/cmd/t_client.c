@@ -291,9 +291,9 @@ static void client_caching_command(kvd_client_t *c)
 /* No kvd command blocks yet, so no client is ever blocked: 0 unblocked. */
 static void client_unblock_command(kvd_client_t *c)
 {
-    if (c->argc > 4) {
-        kvd_reply_error(c->reply, "ERR unknown subcommand or wrong number of arguments for "
-                                  "'unblock'. Try CLIENT HELP.");
+    if (c->argc > 4) { /* Redis 7.0's catch-all for CLIENT subcommands */
+        kvd_reply_errorf(c->reply, "ERR unknown subcommand or wrong number of arguments for "
+                                   "'%s'. Try CLIENT HELP.", c->argv[1].ptr);
         return;
     }
     int64_t id;
@@ -358,7 +358,7 @@ static void client_help_command(kvd_client_t *c)
 /* In the order Redis 7.0.15's COMMAND INFO CLIENT lists them. */
 kvd_command_t kvd_client_subcommands[] = {
     {.name = "kill", .proc = client_kill_command, .arity = -3, .flags = CLIENT_ADMIN_FLAGS,
-     .acl = CLIENT_ADMIN_ACL, .summary = "Kill open connections", .since = "2.4.0",
+     .acl = CLIENT_ADMIN_ACL, .summary = "Kill the connection of a client", .since = "2.4.0",
      .group = "connection", .complexity = "O(N) where N is the number of client connections"},
     {.name = "trackinginfo", .proc = client_trackinginfo_command, .arity = 2,
      .flags = CLIENT_CONN_FLAGS, .acl = CLIENT_CONN_ACL,

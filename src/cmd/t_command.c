@@ -576,7 +576,8 @@ kvd_command_t kvd_command_subcommands[] = {
      .complexity = "O(N) where N is the number of commands to look up"},
     {.name = "getkeysandflags", .proc = command_getkeysandflags_command, .arity = -4,
      .flags = COMMAND_FLAGS, .acl = COMMAND_ACL,
-     .summary = "Extract keys given a full Redis command", .since = "7.0.0", .group = "server",
+     .summary = "Extract keys and access flags given a full Redis command", .since = "7.0.0",
+     .group = "server",
      .complexity = "O(N) where N is the number of arguments to the command"},
     {.name = "info", .proc = command_info_command, .arity = -2, .flags = COMMAND_FLAGS,
      .acl = COMMAND_ACL, .summary = "Get array of specific Redis command details, or all when "

@@ -10,9 +10,7 @@
  * contract: beside the env clock it reads process facts from the OS
  * (getrusage, /proc/self/statm, uname, jemalloc statistics).
  */
-#ifdef HAVE_CONFIG_H
-#include <config.h>
-#endif
+#include "auto_config.h"
 
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -23,10 +21,6 @@
 
 #include "server.h"
 #include "proto/reply.h"
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
 
 typedef void info_section_fn(kvd_shard_t *s, kvd_buf_t *out);
 
