@@ -601,28 +601,29 @@ static void object_help_command(kvd_client_t *c)
 #define KEYSPACE_READ (KVD_ACL_KEYSPACE | KVD_ACL_READ)
 #define KEYSPACE_WRITE (KVD_ACL_KEYSPACE | KVD_ACL_WRITE)
 
+/* In the order Redis 7.0.15 lists them in COMMAND INFO and COMMAND DOCS. */
 static kvd_command_t object_subcommands[] = {
-    {.name = "encoding", .proc = object_encoding_command, .arity = 3,
-     .flags = KVD_CMD_READONLY, .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2,
-     .last_key = 2, .key_step = 1, .summary = "Inspect the internal encoding of a Redis object",
-     .since = "2.2.3", .group = "generic", .complexity = "O(1)"},
-    {.name = "freq", .proc = object_freq_command, .arity = 3, .flags = KVD_CMD_READONLY,
-     .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2, .last_key = 2, .key_step = 1,
-     .summary = "Get the logarithmic access frequency counter of a Redis object",
-     .since = "4.0.0", .group = "generic", .complexity = "O(1)"},
     {.name = "help", .proc = object_help_command, .arity = 2,
      .flags = KVD_CMD_LOADING | KVD_CMD_STALE, .acl = KVD_ACL_KEYSPACE | KVD_ACL_SLOW,
      .summary = "Show helpful text about the different subcommands", .since = "6.2.0",
      .group = "generic", .complexity = "O(1)"},
-    {.name = "idletime", .proc = object_idletime_command, .arity = 3,
-     .flags = KVD_CMD_READONLY, .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2,
-     .last_key = 2, .key_step = 1, .summary = "Get the time since a Redis object was last accessed",
-     .since = "2.2.3", .group = "generic", .complexity = "O(1)"},
+    {.name = "freq", .proc = object_freq_command, .arity = 3, .flags = KVD_CMD_READONLY,
+     .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2, .last_key = 2, .key_step = 1,
+     .summary = "Get the logarithmic access frequency counter of a Redis object",
+     .since = "4.0.0", .group = "generic", .complexity = "O(1)"},
     {.name = "refcount", .proc = object_refcount_command, .arity = 3,
      .flags = KVD_CMD_READONLY, .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2,
      .last_key = 2, .key_step = 1,
      .summary = "Get the number of references to the value of the key", .since = "2.2.3",
      .group = "generic", .complexity = "O(1)"},
+    {.name = "encoding", .proc = object_encoding_command, .arity = 3,
+     .flags = KVD_CMD_READONLY, .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2,
+     .last_key = 2, .key_step = 1, .summary = "Inspect the internal encoding of a Redis object",
+     .since = "2.2.3", .group = "generic", .complexity = "O(1)"},
+    {.name = "idletime", .proc = object_idletime_command, .arity = 3,
+     .flags = KVD_CMD_READONLY, .acl = KEYSPACE_READ | KVD_ACL_SLOW, .first_key = 2,
+     .last_key = 2, .key_step = 1, .summary = "Get the time since a Redis object was last accessed",
+     .since = "2.2.3", .group = "generic", .complexity = "O(1)"},
     {.name = NULL},
 };
 
