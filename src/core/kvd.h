@@ -55,8 +55,8 @@ KVD_NORETURN void kvd_assert_fail(const char *expr, const char *file, int line);
  * condition so the caller can take the defensive branch.
  */
 #ifdef KVD_DEBUG
-#define KVD_NEVER(x) (KVD_ASSERT(!(x)), 0)
-#define KVD_ALWAYS(x) (KVD_ASSERT(x), 1)
+#define KVD_NEVER(x) ((x) ? (kvd_assert_fail("NEVER(" #x ")", __FILE__, __LINE__), 1) : 0)
+#define KVD_ALWAYS(x) ((x) ? 1 : (kvd_assert_fail("ALWAYS(" #x ")", __FILE__, __LINE__), 0))
 #else
 #define KVD_NEVER(x) (x)
 #define KVD_ALWAYS(x) (x)
