@@ -137,9 +137,8 @@ void kvd_db_op_begin(kvd_db_t *db)
  * every structure is re-verified regularly.  The simulator also calls
  * kvd_db_verify_invariants() after each step.
  */
-void kvd_db_after_mutation(kvd_db_t *db)
+void kvd_db_debug_check(kvd_db_t *db)
 {
-#ifdef KVD_DEBUG
     const kvd_keyspace_t *sp = &db->space;
     KVD_ASSERT(kvd_dict_count(&sp->expires) <= kvd_dict_count(&sp->keys));
     KVD_ASSERT(!sp->keys.rehashing || sp->keys.rehash_idx < sp->keys.t[0].size);
@@ -150,9 +149,6 @@ void kvd_db_after_mutation(kvd_db_t *db)
         db->mutations = 0;
         kvd_db_verify_invariants(db);
     }
-#else
-    KVD_UNUSED(db);
-#endif
 }
 
 uint64_t kvd_db_last_rehash_work(const kvd_db_t *db)
@@ -374,6 +370,8 @@ uint64_t kvd_db_rehash_step(kvd_db_t *db, uint64_t budget_us)
 {
     kvd_env_t *env = db->env;
     uint64_t start = env->mono_us(env), work = 0;
+    kvd_dict_shrink_if_needed(&db->space.keys);
+    kvd_dict_shrink_if_needed(&db->space.expires);
     /* Each round visits >= 100 buckets of every resizing table until it is done. */
     uint64_t rounds = (kvd_dict_buckets(&db->space.keys) + kvd_dict_buckets(&db->space.expires)) / 100 + 2;
     for (uint64_t r = 0; r < rounds && kvd_db_rehashing(db); r++) {

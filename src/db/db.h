@@ -166,8 +166,9 @@ void kvd_db_verify_invariants(const kvd_db_t *db);
  */
 uint64_t kvd_db_last_rehash_work(const kvd_db_t *db);
 /*
- * Cron: rehash in steps of 100 buckets until done or budget_us of
- * env->mono_us time is spent.  Returns buckets visited (0 when idle).
+ * Cron: start a shrink if a table is under 10% full, then rehash in steps
+ * of 100 buckets until done or budget_us of env->mono_us time is spent.
+ * Returns buckets visited (0 when idle).
  */
 uint64_t kvd_db_rehash_step(kvd_db_t *db, uint64_t budget_us);
 /* True while either table (keys, expires) is being resized. */

@@ -62,7 +62,7 @@ struct kvd_db {
     kvd_db_stats_t *stats;
     kvd_keyspace_t space;
     uint64_t last_work;  /* rehash buckets visited by the latest operation */
-    uint64_t mutations;  /* debug builds: full verification at powers of two */
+    uint64_t mutations;  /* debug builds: mutations since the last full verification */
 };
 
 extern const kvd_dict_type_t kvd_db_keys_type;
@@ -171,8 +171,15 @@ uint32_t kvd_db_lru_now(kvd_db_t *db);
 int64_t kvd_db_now_ms(kvd_db_t *db);
 /* Rehash steps and bookkeeping at the start of every operation. */
 void kvd_db_op_begin(kvd_db_t *db);
-/* Debug builds: cheap checks after each mutation, full ones now and then. */
-void kvd_db_after_mutation(kvd_db_t *db);
+/* Debug builds: cheap checks after each mutation, full ones now and then
+ * (db.c explains the schedule).  Release builds: nothing at all. */
+void kvd_db_debug_check(kvd_db_t *db);
+
+static inline void kvd_db_after_mutation(kvd_db_t *db)
+{
+    KVD_VERIFY(kvd_db_debug_check(db));
+    KVD_UNUSED(db);
+}
 /* Unlink the entry at pos (its key hashes to h), its expiry too, and free it. */
 void kvd_db_unlink_free(kvd_db_t *db, const kvd_dict_pos_t *pos, uint64_t h);
 /* Put `fresh` in the place of the entry at pos (same key, hash h),

@@ -158,7 +158,7 @@ static void grow_if_needed(kvd_dict_t *d)
     }
 }
 
-static void shrink_if_needed(kvd_dict_t *d)
+void kvd_dict_shrink_if_needed(kvd_dict_t *d)
 {
     if (d->rehashing || d->t[0].size <= KVD_DICT_MIN_SIZE)
         return;
@@ -195,6 +195,8 @@ void kvd_dict_clear(kvd_dict_t *d, void (*free_node)(kvd_dict_node_t *n, void *a
 }
 
 /* ---- lookup and update ---- */
+
+static void finish_rehash(kvd_dict_t *d);
 
 bool kvd_dict_lookup(const kvd_dict_t *d, uint64_t h, const void *key, size_t klen,
                      kvd_dict_pos_t *pos)
@@ -240,7 +242,10 @@ kvd_dict_node_t *kvd_dict_remove_at(kvd_dict_t *d, const kvd_dict_pos_t *pos)
     *pos->link = n->next;
     n->next = NULL;
     d->t[pos->table].used--;
-    shrink_if_needed(d);
+    if (d->rehashing && d->t[0].used == 0)
+        finish_rehash(d);
+    else
+        kvd_dict_shrink_if_needed(d);
     return n;
 }
 
@@ -273,19 +278,24 @@ static void move_bucket(kvd_dict_t *d, uint64_t idx)
     from->buckets[idx] = NULL;
 }
 
+/* Called as soon as the old table holds nothing, even if buckets remain
+ * unvisited: they are all empty, so there is nothing left to move. */
 static void finish_rehash(kvd_dict_t *d)
 {
-    KVD_ASSERT(d->rehash_idx == d->t[0].size);
+    KVD_ASSERT(d->rehashing);
     KVD_ASSERT(d->t[0].used == 0);
     table_free(&d->t[0]);
     d->t[0] = d->t[1];
     memset(&d->t[1], 0, sizeof(d->t[1]));
     d->rehashing = false;
     d->rehash_idx = 0;
+    /* Deletes during a shrink may have left the new table sparse too. */
+    kvd_dict_shrink_if_needed(d);
 }
 
 uint64_t kvd_dict_rehash_step(kvd_dict_t *d, uint64_t nonempty)
 {
+    KVD_ASSERT(nonempty > 0 && nonempty <= UINT64_MAX / KVD_DICT_EMPTY_VISITS);
     if (!d->rehashing)
         return 0;
     uint64_t empty_left = nonempty * KVD_DICT_EMPTY_VISITS;
@@ -302,7 +312,7 @@ uint64_t kvd_dict_rehash_step(kvd_dict_t *d, uint64_t nonempty)
         d->rehash_idx++;
         nonempty--;
     }
-    if (d->rehash_idx == d->t[0].size)
+    if (d->rehash_idx == d->t[0].size || d->t[0].used == 0)
         finish_rehash(d);
     return visited;
 }

@@ -99,6 +99,11 @@ kvd_dict_node_t *kvd_dict_remove_at(kvd_dict_t *d, const kvd_dict_pos_t *pos);
 /* Put n, carrying the same key, in place of the node at pos. */
 void kvd_dict_replace_at(kvd_dict_t *d, const kvd_dict_pos_t *pos, kvd_dict_node_t *n);
 
+/* Start a shrink when the table is under 10% full and not resizing.
+ * Removals check by themselves; a cron calls this for tables that went
+ * quiet while a resize was in progress. */
+void kvd_dict_shrink_if_needed(kvd_dict_t *d);
+
 /*
  * Migrate up to `nonempty` non-empty buckets, skipping at most
  * nonempty * KVD_DICT_EMPTY_VISITS empty ones.  Returns the number of
