@@ -44,7 +44,7 @@ static kvd_command_t function_subcommands[] = {
 };
 
 static kvd_command_t function_commands[] = {
-    {.name = "function", .arity = -2, .subcommands = function_subcommands,
+    {.name = "function", .arity = -2, .acl = KVD_ACL_SLOW, .subcommands = function_subcommands,
      .summary = "A container for function commands", .since = "7.0.0", .group = "scripting",
      .complexity = "Depends on subcommand."},
     {.name = NULL},

@@ -6,7 +6,7 @@ import socket
 import pytest
 import redis
 
-from harness import Kvd, raw, raw_closed
+from harness import Kvd, raw, raw_closed, wait_for
 
 MALFORMED = [
     b"*abc\r\n",
@@ -105,6 +105,8 @@ def test_query_buffer_limit_closes_client():
 
 def test_maxclients():
     with Kvd(extra="maxclients: 2\n") as k:
+        # The harness's readiness probe must be gone before we count clients.
+        assert wait_for(lambda: b"connected_clients:1\r\n" in raw(k.port, b"INFO clients\r\n", 0.3))
         a = socket.create_connection(("127.0.0.1", k.port))
         b = socket.create_connection(("127.0.0.1", k.port))
         a.sendall(b"PING\r\n")
