@@ -2,6 +2,7 @@
 close behaviour (compared with Debian's redis-server in the same run), and
 the server keeps serving everyone else."""
 import socket
+import time
 
 import pytest
 import redis
@@ -107,6 +108,7 @@ def test_maxclients():
     with Kvd(extra="maxclients: 2\n") as k:
         # The harness's readiness probe must be gone before we count clients.
         assert wait_for(lambda: b"connected_clients:1\r\n" in raw(k.port, b"INFO clients\r\n", 0.3))
+        time.sleep(0.3)  # and the probe's own close processed
         a = socket.create_connection(("127.0.0.1", k.port))
         b = socket.create_connection(("127.0.0.1", k.port))
         a.sendall(b"PING\r\n")
