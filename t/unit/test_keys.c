@@ -241,6 +241,20 @@ START_TEST(keys_skip_expired)
 }
 END_TEST
 
+/* Redis's "5 keys in, 5 keys out": a volatile key among plain ones. */
+START_TEST(keys_five_in_five_out)
+{
+    CHECK("+OK\r\n", "flushdb");
+    CHECK("+OK\r\n", "set", "a", "c");
+    CHECK(":1\r\n", "expire", "a", "5");
+    const char *names[] = {"t", "e", "s", "foo"};
+    for (size_t i = 0; i < KVD_ARRAY_LEN(names); i++)
+        CHECK("+OK\r\n", "set", names[i], "c");
+    ck_assert_int_eq(atoi(run("keys", "*", NULL) + 1), 5);
+    ck_assert_int_eq(atoi(run("scan", "0", "count", "100", NULL) + 12), 5);
+}
+END_TEST
+
 /* ---- SCAN ---- */
 
 START_TEST(scan_errors_and_cursor_parsing)
@@ -717,6 +731,7 @@ int main(void)
     tcase_add_test(tc, rename_expired_source);
     tcase_add_test(tc, keys_patterns);
     tcase_add_test(tc, keys_skip_expired);
+    tcase_add_test(tc, keys_five_in_five_out);
     tcase_add_test(tc, scan_errors_and_cursor_parsing);
     tcase_add_test(tc, scan_match_and_type);
     tcase_add_test(tc, scan_guarantee_randomized);
