@@ -19,3 +19,9 @@ TESTS += t/unit/test_keys
 t_unit_test_keys_SOURCES = t/unit/test_keys.c
 t_unit_test_keys_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_keys_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += t/unit/test_string
+TESTS += t/unit/test_string
+t_unit_test_string_SOURCES = t/unit/test_string.c
+t_unit_test_string_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_string_LDADD = $(UNIT_LIBS)

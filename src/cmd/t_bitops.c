@@ -565,7 +565,8 @@ static kvd_entry_t *bf_apply_write(kvd_client_t *c, kvd_entry_t *e, const bf_op_
     char tmp[32];
     size_t len;
     uint8_t win[9];
-    bf_window(entry_bytes(e, &len, tmp), len, op->offset, win);
+    const uint8_t *src = entry_bytes(e, &len, tmp);
+    bf_window(src, len, op->offset, win);
     uint64_t shift = op->offset & 7, oldraw = bf_read(win, shift, op->bits), newraw;
     int64_t incr = op->opcode == BF_INCRBY ? op->value : 0;
     bool overflow;

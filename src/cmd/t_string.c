@@ -233,17 +233,15 @@ static void getdel_command(kvd_client_t *c)
 }
 
 /*
- * GETEX key [EX|PX|EXAT|PXAT time | PERSIST].  Redis 7.0.15 validates the
- * expiry before looking the key up, so a bad time is reported even for a
- * missing key.  An absolute time already past deletes the key.
+ * GETEX key [EX|PX|EXAT|PXAT time | PERSIST].  Redis 7.0.15 checks the
+ * options' syntax, then the key, and only then the expiry's value: a
+ * missing key answers nil even with a bad time.  An absolute time
+ * already past deletes the key.
  */
 static void getex_command(kvd_client_t *c)
 {
     string_opts_t o;
     if (parse_string_opts(c, 2, false, &o) < 0)
-        return;
-    int64_t when = 0;
-    if (o.unit != UNIT_NONE && expire_to_abs_ms(c, o.unit, o.expire, &when) < 0)
         return;
     const kvd_arg_t *key = &c->argv[1];
     kvd_entry_t *e = kvd_db_lookup_read(c->db, key->ptr, key->len);
@@ -251,8 +249,14 @@ static void getex_command(kvd_client_t *c)
         kvd_reply_null(c->reply);
         return;
     }
-    if (reply_string_entry(c, e) < 0)
+    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
+        kvd_reply_wrong_type(c);
         return;
+    }
+    int64_t when = 0;
+    if (o.unit != UNIT_NONE && expire_to_abs_ms(c, o.unit, o.expire, &when) < 0)
+        return;
+    reply_string_entry(c, e);
     bool absolute = o.unit == UNIT_EXAT || o.unit == UNIT_PXAT;
     if (absolute && when <= (int64_t)kvd_env_now_ms(c->shard->env))
         kvd_db_delete(c->db, key->ptr, key->len);
