@@ -102,6 +102,9 @@ static void expire_generic(kvd_client_t *c, int64_t base_ms, bool seconds)
         return;
     const kvd_arg_t *key = &c->argv[1];
     kvd_entry_t *e = kvd_db_find(c->db, key->ptr, key->len);
+    /* A write lookup marks the key used even when NX/XX/GT/LT refuse, as in Redis. */
+    if (e != NULL)
+        kvd_db_touch(c->db, e);
     if (e == NULL || !expire_condition_holds(flags, kvd_db_get_expire(c->db, e), when)) {
         kvd_reply_int(c->reply, 0);
         return;
@@ -136,10 +139,15 @@ static void pexpireat_command(kvd_client_t *c)
     expire_generic(c, 0, false);
 }
 
-/* TTL family: -2 for a missing key, -1 for no expiry. */
+/* TTL family: -2 for a missing key, -1 for no expiry.  Redis counts these
+ * lookups as keyspace hits or misses without touching the access clock. */
 static void ttl_generic(kvd_client_t *c, bool in_ms, bool absolute)
 {
     kvd_entry_t *e = kvd_db_find(c->db, c->argv[1].ptr, c->argv[1].len);
+    if (e != NULL)
+        c->shard->stats.db.keyspace_hits++;
+    else
+        c->shard->stats.db.keyspace_misses++;
     if (e == NULL) {
         kvd_reply_int(c->reply, -2);
         return;
@@ -185,6 +193,8 @@ static void pexpiretime_command(kvd_client_t *c)
 static void persist_command(kvd_client_t *c)
 {
     kvd_entry_t *e = kvd_db_find(c->db, c->argv[1].ptr, c->argv[1].len);
+    if (e != NULL)
+        kvd_db_touch(c->db, e);
     kvd_reply_int(c->reply, e != NULL && kvd_db_persist(c->db, e));
 }
 

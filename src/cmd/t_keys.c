@@ -53,6 +53,21 @@ static int arg_db_index(kvd_client_t *c, const kvd_arg_t *a, int *out)
     return 0;
 }
 
+/*
+ * A read that counts a keyspace hit or miss (INFO stats) but leaves the
+ * access clock alone, as Redis's EXISTS, TYPE and OBJECT lookups do;
+ * kvd_db_lookup_read would also reset OBJECT IDLETIME.
+ */
+static kvd_entry_t *find_counted(kvd_client_t *c, const kvd_arg_t *key)
+{
+    kvd_entry_t *e = kvd_db_find(c->db, key->ptr, key->len);
+    if (e != NULL)
+        c->shard->stats.db.keyspace_hits++;
+    else
+        c->shard->stats.db.keyspace_misses++;
+    return e;
+}
+
 static bool same_bytes(const kvd_arg_t *a, const kvd_arg_t *b)
 {
     return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
@@ -184,7 +199,7 @@ static void exists_command(kvd_client_t *c)
 {
     int64_t found = 0;
     for (int i = 1; i < c->argc; i++)
-        found += kvd_db_find(c->db, c->argv[i].ptr, c->argv[i].len) != NULL;
+        found += find_counted(c, &c->argv[i]) != NULL;
     kvd_reply_int(c->reply, found);
 }
 
@@ -199,7 +214,7 @@ static void touch_command(kvd_client_t *c)
 
 static void type_command(kvd_client_t *c)
 {
-    kvd_entry_t *e = kvd_db_find(c->db, c->argv[1].ptr, c->argv[1].len);
+    kvd_entry_t *e = find_counted(c, &c->argv[1]);
     kvd_reply_simple(c->reply, e ? kvd_type_name(kvd_entry_type(e)) : "none");
 }
 
@@ -305,7 +320,8 @@ static void copy_command(kvd_client_t *c)
         return;
     }
     kvd_db_t *dstdb = c->shard->dbs[index];
-    if (kvd_db_find(c->db, src->ptr, src->len) == NULL) {
+    /* COPY reads its source as GET does: counted, and the clock touched. */
+    if (kvd_db_lookup_read(c->db, src->ptr, src->len) == NULL) {
         kvd_reply_int(c->reply, 0);
         return;
     }
@@ -529,7 +545,7 @@ static void randomkey_command(kvd_client_t *c)
 /* The key of an OBJECT subcommand, or NULL after replying nil. */
 static kvd_entry_t *object_lookup(kvd_client_t *c)
 {
-    kvd_entry_t *e = kvd_db_find(c->db, c->argv[2].ptr, c->argv[2].len);
+    kvd_entry_t *e = find_counted(c, &c->argv[2]);
     if (e == NULL)
         kvd_reply_null(c->reply);
     return e;

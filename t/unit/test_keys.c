@@ -165,6 +165,37 @@ START_TEST(touch_type_idletime)
 }
 END_TEST
 
+/* Which commands count keyspace hits/misses and which reset the access
+ * clock, as measured on redis-server 7.0.15. */
+START_TEST(stats_and_access_clock)
+{
+    static const struct {
+        const char *cmd;
+        bool counts, touches;
+    } cases[] = {
+        {"exists", true, false}, {"type", true, false},      {"ttl", true, false},
+        {"pttl", true, false},   {"expiretime", true, false}, {"touch", true, true},
+        {"persist", false, true},
+    };
+    for (size_t i = 0; i < KVD_ARRAY_LEN(cases); i++) {
+        CHECK("+OK\r\n", "set", "k", "v");
+        advance_ms(3000);
+        uint64_t hits = shard->stats.db.keyspace_hits;
+        uint64_t misses = shard->stats.db.keyspace_misses;
+        run(cases[i].cmd, "k", NULL);
+        run(cases[i].cmd, "nokey", NULL);
+        ck_assert_msg(shard->stats.db.keyspace_hits == hits + cases[i].counts, "%s", cases[i].cmd);
+        ck_assert_msg(shard->stats.db.keyspace_misses == misses + cases[i].counts, "%s",
+                      cases[i].cmd);
+        ck_assert_str_eq(run("object", "idletime", "k", NULL), cases[i].touches ? ":0\r\n" : ":3\r\n");
+    }
+    CHECK("+OK\r\n", "set", "k", "v");
+    advance_ms(3000);
+    CHECK(":0\r\n", "expire", "k", "100", "gt"); /* refused, still a write lookup */
+    CHECK(":0\r\n", "object", "idletime", "k");
+}
+END_TEST
+
 /* ---- RENAME, RENAMENX ---- */
 
 static const char long_value[] = "0123456789012345678901234567890123456789012345678901234567890";
@@ -727,6 +758,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, del_unlink_exists);
     tcase_add_test(tc, touch_type_idletime);
+    tcase_add_test(tc, stats_and_access_clock);
     tcase_add_test(tc, rename_family);
     tcase_add_test(tc, rename_expired_source);
     tcase_add_test(tc, keys_patterns);
