@@ -16,8 +16,8 @@ expires during a run.
 Commands kvd does not implement yet (COMMAND INFO answers nil) are left
 out of the stream and listed in the output.
 
-The seed comes from SEED, else from the clock; it is printed so a failure
-replays with SEED=N.
+Seeds are SEED, SEED+1 and SEED+2 (SEED defaults to the clock); each is
+printed and named in any mismatch, and SEED=N replays seed N first.
 """
 import os
 import random
@@ -309,10 +309,9 @@ def run_seed(seed, kvd, redis, available):
 
 
 def seeds():
+    """Three seeds from SEED (the failing one replays first), else from the clock."""
     env = os.environ.get("SEED")
-    if env:
-        return [int(env)]
-    base = int(time.time())
+    base = int(env) if env else int(time.time())
     return [base, base + 1, base + 2]
 
 
