@@ -30,6 +30,8 @@ KVD_PORT = int(os.environ.get("KVD_PORT", "0"))
 REDIS_PORT = int(os.environ.get("REDIS_PORT", "0"))
 COMMANDS_PER_SEED = 2000
 NAMES = ["k%d" % i for i in range(40)] + ["", "a:b", "{t}x", "*", "h\\x"]
+# A wide key space, so tables grow and shrink under SCAN and KEYS.
+WIDE_NAMES = ["w%d" % i for i in range(3000)]
 DBS = 3
 
 
@@ -106,14 +108,14 @@ def implemented(conn, names):
 class Stream:
     """Random commands over Zipf-distributed keys."""
 
-    def __init__(self, rng, available):
+    def __init__(self, rng, available, names=None, zipf_s=1.1):
         self.rng = rng
         self.available = set(available)
-        weights = [1.0 / (i + 1) ** 1.1 for i in range(len(NAMES))]
-        self.weights = weights
+        self.names = names or NAMES
+        self.weights = [1.0 / (i + 1) ** zipf_s for i in range(len(self.names))]
 
     def key(self):
-        return self.rng.choices(NAMES, self.weights)[0]
+        return self.rng.choices(self.names, self.weights)[0]
 
     def value(self):
         r = self.rng.random()
@@ -284,12 +286,14 @@ def kind_of(name):
     return name
 
 
-def run_seed(seed, kvd, redis, available):
+def run_seed(seed, kvd, redis, available, names=None, zipf_s=1.1, prefill=None):
     rng = random.Random(seed)
     for c in (kvd, redis):
         assert c.call("FLUSHALL")[0] == b"+OK\r\n"
         assert c.call("SELECT", "0")[0] == b"+OK\r\n"
-    stream = Stream(rng, available)
+        if prefill:
+            assert c.call(*prefill)[0] == b"+OK\r\n"
+    stream = Stream(rng, available, names, zipf_s)
     gens = [(w, n, f) for (w, n, f) in stream.generators() if n in available]
     weights = [w for (w, _, _) in gens]
     for i in range(COMMANDS_PER_SEED):
@@ -318,6 +322,7 @@ def seeds():
 CANDIDATES = sorted({n for (_, n, _) in Stream(random.Random(0), []).generators()})
 
 
+
 @pytest.mark.skipif(not (KVD_PORT and REDIS_PORT), reason="needs KVD_PORT and REDIS_PORT")
 def test_differential_keys_strings_expire():
     kvd, redis = Conn(KVD_PORT), Conn(REDIS_PORT)
@@ -329,6 +334,26 @@ def test_differential_keys_strings_expire():
         for seed in seeds():
             print("differential: SEED=%d, %d commands" % (seed, COMMANDS_PER_SEED))
             run_seed(seed, kvd, redis, set(available))
+    finally:
+        kvd.close()
+        redis.close()
+
+
+
+@pytest.mark.skipif(not (KVD_PORT and REDIS_PORT), reason="needs KVD_PORT and REDIS_PORT")
+def test_differential_wide_keyspace():
+    """A flat Zipf over up to 3000 names after a bulk fill, so SCAN and KEYS
+    run while the tables grow and shrink; the end states must match."""
+    kvd, redis = Conn(KVD_PORT), Conn(REDIS_PORT)
+    try:
+        available = set(implemented(kvd, CANDIDATES))
+        for seed in seeds():
+            names = WIDE_NAMES[:random.Random(seed).choice([300, 1000, 3000])]
+            print("differential (wide): SEED=%d, %d names" % (seed, len(names)))
+            fill = None
+            if "mset" in available:
+                fill = ["MSET"] + [x for n in names[::2] for x in (n, "v")]
+            run_seed(seed, kvd, redis, available, names, zipf_s=0.3, prefill=fill)
     finally:
         kvd.close()
         redis.close()
