@@ -6,7 +6,7 @@
  * a fake clock the tests advance; randomness is a seeded PRNG.
  */
 #ifdef HAVE_CONFIG_H
-#include <config.h>
+#include "auto_config.h"
 #endif
 #include <check.h>
 #include <malloc.h>
@@ -726,6 +726,7 @@ START_TEST(test_random_key)
 END_TEST
 
 /* ---- rehash bound and memory ---- */
+
 
 START_TEST(test_rehash_bound_1m)
 {
