@@ -305,6 +305,13 @@ static int meta_cmp(const void *key, const void *elem)
 
 const kvd_command_meta_t *kvd_command_meta(const char *fullname)
 {
+#ifdef KVD_DEBUG
+    static bool verified;
+    if (!verified) {
+        KVD_ASSERT(kvd_command_meta_verify() == 0);
+        verified = true;
+    }
+#endif
     return bsearch(fullname, meta, KVD_ARRAY_LEN(meta), sizeof(meta[0]), meta_cmp);
 }
 
@@ -385,4 +392,18 @@ int kvd_keyspec_parse(const char *text, kvd_keyspec_t *out)
     if (parse_begin(begin, out) < 0)
         return -1;
     return parse_find(find, out);
+}
+
+int kvd_command_meta_verify(void)
+{
+    for (size_t i = 0; i < KVD_ARRAY_LEN(meta); i++) {
+        if (i > 0 && strcmp(meta[i - 1].name, meta[i].name) >= 0)
+            return -1;
+        for (int j = 0; j < KVD_META_MAX_SPECS && meta[i].specs[j]; j++) {
+            kvd_keyspec_t ks;
+            if (kvd_keyspec_parse(meta[i].specs[j], &ks) < 0)
+                return -1;
+        }
+    }
+    return 0;
 }

@@ -53,6 +53,8 @@ typedef struct kvd_command_meta {
 } kvd_command_meta_t;
 
 const kvd_command_meta_t *kvd_command_meta(const char *fullname);
+/* 0 when the table is sorted and every key spec parses, else -1. */
+int kvd_command_meta_verify(void);
 
 /* A key spec decoded from its text form. */
 typedef struct kvd_keyspec {
