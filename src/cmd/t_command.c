@@ -491,19 +491,39 @@ static bool spec_covers(const kvd_keyspec_t *ks, int argc, const kvd_arg_t *argv
     return pos >= first && pos <= last && (pos - first) % step == 0;
 }
 
+/* SET's key is read too only when GET follows the value. */
+static const char *set_key_flags(int argc, const kvd_arg_t *argv)
+{
+    for (int i = 3; i < argc; i++)
+        if (kvd_arg_is(&argv[i], "get"))
+            return "RW,access,update";
+    return "OW,update";
+}
+
+/* BITFIELD is read-only while its operations are GET and OVERFLOW only;
+ * anything else, a malformed tail included, counts as a write. */
+static const char *bitfield_key_flags(int argc, const kvd_arg_t *argv)
+{
+    for (int i = 2; i < argc; i++) {
+        int more = argc - i - 1;
+        if (kvd_arg_is(&argv[i], "get") && more >= 2)
+            i += 2;
+        else if (kvd_arg_is(&argv[i], "overflow") && more >= 1)
+            i += 1;
+        else
+            return "RW,access,update";
+    }
+    return "RO,access";
+}
+
 /* Redis resolves variable_flags per command; 7.0 has two such commands. */
 static const char *variable_flags(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv)
 {
-    bool set = strcmp(cmd->fullname, "set") == 0, bitfield = strcmp(cmd->fullname, "bitfield") == 0;
-    if (!set && !bitfield)
-        return NULL;
-    for (int i = 2; i < argc; i++) {
-        if (set && kvd_arg_is(&argv[i], "get"))
-            return "RW,access,update";
-        if (bitfield && (kvd_arg_is(&argv[i], "set") || kvd_arg_is(&argv[i], "incrby")))
-            return "RW,access,update";
-    }
-    return set ? "OW,update" : "RO,access";
+    if (strcmp(cmd->fullname, "set") == 0)
+        return set_key_flags(argc, argv);
+    if (strcmp(cmd->fullname, "bitfield") == 0)
+        return bitfield_key_flags(argc, argv);
+    return NULL;
 }
 
 static const char *key_flags(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int pos,
