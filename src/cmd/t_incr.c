@@ -155,8 +155,10 @@ static void incrbyfloat_command(kvd_client_t *c)
 static kvd_command_t incr_commands[] = {
     INCR_ROW("incr", incr_command, 2, "Increment the integer value of a key by one"),
     INCR_ROW("decr", decr_command, 2, "Decrement the integer value of a key by one"),
-    INCR_ROW("incrby", incrby_command, 3, "Increment the integer value of a key by the given amount"),
-    INCR_ROW("decrby", decrby_command, 3, "Decrement the integer value of a key by the given number"),
+    INCR_ROW("incrby", incrby_command, 3,
+             "Increment the integer value of a key by the given amount"),
+    INCR_ROW("decrby", decrby_command, 3,
+             "Decrement the integer value of a key by the given number"),
     {.name = "incrbyfloat", .proc = incrbyfloat_command, .arity = 3,
      .flags = KVD_CMD_WRITE | KVD_CMD_DENYOOM | KVD_CMD_FAST,
      .acl = KVD_ACL_WRITE | KVD_ACL_STRING | KVD_ACL_FAST, .first_key = 1, .last_key = 1,

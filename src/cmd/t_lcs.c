@@ -49,7 +49,8 @@ static int parse_lcs_opts(kvd_client_t *c, lcs_opts_t *o)
         }
     }
     if (o->idx && o->len) {
-        kvd_reply_error(c->reply, "ERR If you want both the length and indexes, please just use IDX.");
+        kvd_reply_error(c->reply,
+                        "ERR If you want both the length and indexes, please just use IDX.");
         return -1;
     }
     return 0;
@@ -161,7 +162,8 @@ static int lcs_table_alloc(kvd_client_t *c, size_t alen, size_t blen, lcs_table_
     }
     if (!kvd_mul_size(alen + 1, blen + 1, &cells) ||
         !kvd_mul_size(cells, sizeof(uint32_t), &bytes)) {
-        kvd_reply_error(c->reply, "ERR Insufficient memory, failed allocating transient memory for LCS");
+        kvd_reply_error(c->reply,
+                        "ERR Insufficient memory, failed allocating transient memory for LCS");
         return -1;
     }
     if (bytes > (uint64_t)c->shard->cfg->proto_max_bulk_len) {

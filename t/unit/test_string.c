@@ -5,6 +5,7 @@
  * through the db API.
  */
 #include <check.h>
+#include <time.h>
 
 #include "cmd/client.h"
 #include "cmd/command.h"
@@ -515,6 +516,133 @@ START_TEST(bitfield_cases)
 }
 END_TEST
 
+/* ---- randomized: bit commands against a byte-array model ---- */
+
+#define MODEL_BYTES 24
+#define MODEL_BITS (MODEL_BYTES * 8)
+
+static uint64_t test_seed(const char *name)
+{
+    const char *s = getenv("SEED");
+    uint64_t seed = (s != NULL && *s != '\0') ? strtoull(s, NULL, 10) : (uint64_t)time(NULL);
+    printf("%s: seed=%llu\n", name, (unsigned long long)seed);
+    fflush(stdout);
+    return seed;
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static int64_t rand_in(uint64_t *st, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(splitmix64(st) % (uint64_t)(hi - lo + 1));
+}
+
+static int model_bit(const uint8_t *m, int64_t i)
+{
+    return (m[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+static void model_set_bit(uint8_t *m, int64_t i, int v)
+{
+    uint8_t mask = (uint8_t)(1u << (7 - (i & 7)));
+    m[i >> 3] = (uint8_t)(v ? (m[i >> 3] | mask) : (m[i >> 3] & ~mask));
+}
+
+static int64_t int_reply(const char *reply)
+{
+    ck_assert_msg(reply[0] == ':', "not an integer reply: %s", reply);
+    return strtoll(reply + 1, NULL, 10);
+}
+
+/* The documented BIT-mode range rules, stated naively. */
+static bool model_range(int64_t n, int64_t *s, int64_t *e)
+{
+    *s = *s < 0 ? *s + n : *s;
+    *e = *e < 0 ? *e + n : *e;
+    *s = *s < 0 ? 0 : *s;
+    *e = *e < 0 ? 0 : *e;
+    *e = *e >= n ? n - 1 : *e;
+    return *s <= *e;
+}
+
+static void check_count_and_pos(const uint8_t *m, uint64_t *st)
+{
+    char a[24], b[24], bit[4];
+    int64_t s = rand_in(st, -MODEL_BITS - 8, MODEL_BITS + 8);
+    int64_t e = rand_in(st, -MODEL_BITS - 8, MODEL_BITS + 8);
+    int want_bit = (int)rand_in(st, 0, 1);
+    snprintf(a, sizeof(a), "%lld", (long long)s);
+    snprintf(b, sizeof(b), "%lld", (long long)e);
+    snprintf(bit, sizeof(bit), "%d", want_bit);
+    int64_t count = 0, pos = -1, cs = s, ce = e, ps = s, pe = e;
+    if (!(s < 0 && e < 0 && s > e) && model_range(MODEL_BITS, &cs, &ce))
+        for (int64_t i = cs; i <= ce; i++)
+            count += model_bit(m, i);
+    if (model_range(MODEL_BITS, &ps, &pe))
+        for (int64_t i = ps; i <= pe && pos < 0; i++)
+            pos = model_bit(m, i) == want_bit ? i : -1;
+    ck_assert_int_eq(int_reply(run("bitcount", "m", a, b, "bit", NULL)), count);
+    ck_assert_int_eq(int_reply(run("bitpos", "m", bit, a, b, "bit", NULL)), pos);
+}
+
+static void check_bitfield(uint8_t *m, uint64_t *st)
+{
+    bool is_signed = rand_in(st, 0, 1);
+    int bits = (int)rand_in(st, 1, is_signed ? 64 : 63);
+    int64_t off = rand_in(st, 0, MODEL_BITS - bits);
+    char type[8], offs[24], val[24];
+    snprintf(type, sizeof(type), "%c%d", is_signed ? 'i' : 'u', bits);
+    snprintf(offs, sizeof(offs), "%lld", (long long)off);
+    uint64_t old = 0, nv = splitmix64(st);
+    for (int i = 0; i < bits; i++)
+        old = (old << 1) | (uint64_t)model_bit(m, off + i);
+    int64_t old_reply = (int64_t)old;
+    if (is_signed && bits < 64 && (old >> (bits - 1)) & 1)
+        old_reply = (int64_t)(old | (UINT64_MAX << bits));
+    nv = bits == 64 ? nv : nv & ((UINT64_C(1) << bits) - 1);
+    snprintf(val, sizeof(val), "%llu", (unsigned long long)(nv >> 1)); /* fits i64 */
+    nv >>= 1;
+    char want[64];
+    snprintf(want, sizeof(want), "*2\r\n:%lld\r\n:%lld\r\n", (long long)old_reply,
+             (long long)old_reply);
+    ck_assert_str_eq(run("bitfield", "m", "get", type, offs, "set", type, offs, val, NULL), want);
+    for (int i = 0; i < bits; i++) {
+        model_set_bit(m, off + i, (int)((nv >> (bits - 1 - i)) & 1));
+    }
+}
+
+START_TEST(bits_against_model_randomized)
+{
+    uint64_t st = test_seed("bits_against_model_randomized");
+    uint8_t m[MODEL_BYTES];
+    for (int i = 0; i < MODEL_BYTES; i++)
+        m[i] = (uint8_t)splitmix64(&st);
+    run_bin("set", "m", m, MODEL_BYTES);
+    for (int round = 0; round < 3000; round++) {
+        int64_t i = rand_in(&st, 0, MODEL_BITS - 1);
+        int v = (int)rand_in(&st, 0, 1);
+        char off[24], bit[4];
+        snprintf(off, sizeof(off), "%lld", (long long)i);
+        snprintf(bit, sizeof(bit), "%d", v);
+        ck_assert_int_eq(int_reply(run("setbit", "m", off, bit, NULL)), model_bit(m, i));
+        model_set_bit(m, i, v);
+        check_count_and_pos(m, &st);
+        if (round % 4 == 0)
+            check_bitfield(m, &st);
+    }
+    ck_assert_str_eq(run("strlen", "m", NULL), ":24\r\n");
+    run("get", "m", NULL);
+    ck_assert_uint_eq(out.len, 5 + MODEL_BYTES + 2);
+    ck_assert(memcmp(out.data + 5, m, MODEL_BYTES) == 0);
+}
+END_TEST
+
 START_TEST(rows_match_redis_command_info)
 {
     static const struct {
@@ -559,6 +687,7 @@ int main(void)
     tcase_add_test(tc, bitpos_cases);
     tcase_add_test(tc, bitop_cases);
     tcase_add_test(tc, bitfield_cases);
+    tcase_add_test(tc, bits_against_model_randomized);
     tcase_add_test(tc, rows_match_redis_command_info);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
