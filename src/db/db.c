@@ -311,6 +311,48 @@ bool kvd_db_delete(kvd_db_t *db, const char *key, size_t klen)
     return !expired;
 }
 
+/* Unlink e (at pos, hash h) from db without releasing its value, which
+ * a new entry has taken over. */
+static void detach_shell(kvd_db_t *db, kvd_entry_t *e, const kvd_dict_pos_t *pos, uint64_t h)
+{
+    if (entry_volatile(e))
+        kvd_expire_remove(db, e, h);
+    kvd_dict_remove_at(&db->space.keys, pos);
+    kvd_free(e);
+    kvd_db_after_mutation(db);
+}
+
+kvd_entry_t *kvd_db_rename(kvd_db_t *src, const char *key, size_t klen, kvd_db_t *dst,
+                           const char *newkey, size_t newklen)
+{
+    KVD_ASSERT(newkey != NULL || newklen == 0);
+    kvd_db_op_begin(src);
+    uint64_t h;
+    kvd_dict_pos_t pos;
+    kvd_entry_t *e = find_live(src, key, klen, &h, &pos);
+    if (e == NULL)
+        return NULL;
+    if (src == dst && klen == newklen && (klen == 0 || memcmp(key, newkey, klen) == 0)) {
+        kvd_db_touch(src, e);
+        return e;
+    }
+    int64_t when = entry_volatile(e) ? kvd_expire_when(src, e, h) : -1;
+    kvd_entry_t *moved = kvd_entry_rekey(e, newkey, newklen, kvd_db_lru_now(src));
+    detach_shell(src, e, &pos, h);
+    if (dst != src)
+        kvd_db_op_begin(dst);
+    /* From here on the key bytes come from moved: newkey may have pointed
+     * into the entry just freed. */
+    kvd_entry_t *old = find_live(dst, entry_keyp(moved), newklen, &h, &pos);
+    if (old != NULL)
+        kvd_db_unlink_free(dst, &pos, h);
+    kvd_dict_insert(&dst->space.keys, h, &moved->node);
+    if (when >= 0)
+        kvd_expire_add(dst, moved, h, when);
+    kvd_db_after_mutation(dst);
+    return moved;
+}
+
 static void free_entry_node(kvd_dict_node_t *n, void *arg)
 {
     KVD_UNUSED(arg);

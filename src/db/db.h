@@ -9,7 +9,11 @@
  *
  * Entry pointers are valid only until the next write to the same database
  * (a write may reallocate or free entries).  Read what you need, reply,
- * then write.
+ * then write.  More precisely: an entry moves or dies only through a call
+ * that names its key (set_*, delete, rename, string_append/setrange, which
+ * return the new pointer) or that may expire or remove it (any lookup of
+ * it, scan, random, active_expire, flush, destroy).  set_expire, persist,
+ * touch and kvd_entry_set_ptr never move it.
  *
  * Expiry: an absolute Unix time in milliseconds per volatile key.  Lookups
  * apply lazy expiry (an expired key is deleted and reported as absent);
@@ -119,6 +123,16 @@ kvd_entry_t *kvd_db_string_append(kvd_db_t *db, kvd_entry_t *e, const char *p, s
  */
 kvd_entry_t *kvd_db_string_setrange(kvd_db_t *db, kvd_entry_t *e, size_t off, const char *p,
                                     size_t n);
+/*
+ * RENAME and MOVE in O(1), without copying the value: move key's value and
+ * expiry from src to newkey in dst (src may be dst), first deleting what
+ * dst held under newkey.  The moved value is touched, as Redis's write
+ * lookup does.  Returns the entry now under newkey, or NULL (and nothing
+ * changes) when key does not exist; renaming a key to itself returns its
+ * entry unchanged.
+ */
+kvd_entry_t *kvd_db_rename(kvd_db_t *src, const char *key, size_t klen, kvd_db_t *dst,
+                           const char *newkey, size_t newklen);
 /* Mark e as just used (OBJECT IDLETIME 0), as Redis's write lookups do. */
 void kvd_db_touch(kvd_db_t *db, kvd_entry_t *e);
 /* Delete; returns true when the key existed (expired keys count as absent). */

@@ -152,6 +152,9 @@ kvd_entry_t *kvd_entry_new(const char *key, size_t klen, const kvd_value_spec_t 
 void kvd_entry_rewrite(kvd_entry_t *e, const kvd_value_spec_t *v, uint32_t lru);
 /* True when the value lives outside the entry (raw buffer, collection). */
 bool kvd_entry_has_external(const kvd_entry_t *e);
+/* A new entry under key holding e's value (inline bytes or the same
+ * external pointer): afterwards exactly one of the two may free it. */
+kvd_entry_t *kvd_entry_rekey(const kvd_entry_t *e, const char *key, size_t klen, uint32_t lru);
 /* Release the value's external memory (raw buffer, collection). */
 void kvd_entry_free_value(kvd_entry_t *e);
 /* Release the value and the entry. */
@@ -195,6 +198,8 @@ uint64_t kvd_db_position_of(kvd_db_t *db, const kvd_entry_t *e, kvd_dict_pos_t *
 int64_t kvd_expire_when(kvd_db_t *db, const kvd_entry_t *e, uint64_t h);
 /* True when e is volatile and its time has passed (Redis: now > when). */
 bool kvd_expire_due(kvd_db_t *db, const kvd_entry_t *e, uint64_t h, int64_t now_ms);
+/* Give e (not volatile, key hash h) an expiry node; sets the flag. */
+void kvd_expire_add(kvd_db_t *db, kvd_entry_t *e, uint64_t h, int64_t when_ms);
 /* Drop e's expiry node (e must be volatile); clears the flag. */
 void kvd_expire_remove(kvd_db_t *db, kvd_entry_t *e, uint64_t h);
 /* Point e's expiry node at `fresh`, which replaces e. */

@@ -254,6 +254,33 @@ kvd_entry_t *kvd_entry_new(const char *key, size_t klen, const kvd_value_spec_t 
     return e;
 }
 
+kvd_entry_t *kvd_entry_rekey(const kvd_entry_t *e, const char *key, size_t klen, uint32_t lru)
+{
+    KVD_ASSERT(key != NULL || klen == 0);
+    KVD_ASSERT(klen <= UINT32_MAX);
+    size_t old_head = ENTRY_HEADER_SIZE + entry_klen_bytes(e) + entry_klen(e);
+    size_t vsize = kvd_entry_size(e) - old_head;
+    size_t kbytes = klen < 256 ? 1 : 4, size;
+    KVD_ASSERT(kvd_add_size(ENTRY_HEADER_SIZE + kbytes, klen, &size));
+    KVD_ASSERT(kvd_add_size(size, vsize, &size));
+    kvd_entry_t *fresh = kvd_malloc(size);
+    fresh->node.next = NULL;
+    fresh->tag = (uint8_t)(e->tag & (ENTRY_TYPE_MASK | ENTRY_ENC_MASK));
+    if (kbytes == 1) {
+        fresh->data[0] = (uint8_t)klen;
+    } else {
+        uint32_t k32 = (uint32_t)klen;
+        fresh->tag |= ENTRY_LONGKEY;
+        memcpy(fresh->data, &k32, sizeof(k32));
+    }
+    if (klen > 0)
+        memcpy(fresh->data + kbytes, key, klen);
+    memcpy(entry_valuep(fresh), entry_cvaluep(e), vsize);
+    kvd_entry_set_lru(fresh, lru);
+    KVD_ASSERT(kvd_entry_size(fresh) == size);
+    return fresh;
+}
+
 void kvd_entry_rewrite(kvd_entry_t *e, const kvd_value_spec_t *v, uint32_t lru)
 {
     KVD_ASSERT(!kvd_entry_has_external(e));

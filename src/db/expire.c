@@ -62,6 +62,17 @@ bool kvd_expire_due(kvd_db_t *db, const kvd_entry_t *e, uint64_t h, int64_t now_
     return now_ms > kvd_expire_when(db, e, h);
 }
 
+void kvd_expire_add(kvd_db_t *db, kvd_entry_t *e, uint64_t h, int64_t when_ms)
+{
+    KVD_ASSERT(!entry_volatile(e));
+    kvd_expire_node_t *node = kvd_malloc(sizeof(*node));
+    node->node.next = NULL;
+    node->entry = e;
+    node->when_ms = when_ms;
+    kvd_dict_insert(&db->space.expires, h, &node->node);
+    e->tag |= ENTRY_VOLATILE;
+}
+
 void kvd_expire_remove(kvd_db_t *db, kvd_entry_t *e, uint64_t h)
 {
     kvd_dict_pos_t pos;
@@ -93,12 +104,7 @@ void kvd_db_set_expire(kvd_db_t *db, kvd_entry_t *e, int64_t when_ms)
         kvd_dict_pos_t pos;
         node_for(db, e, h, &pos)->when_ms = when_ms;
     } else {
-        kvd_expire_node_t *node = kvd_malloc(sizeof(*node));
-        node->node.next = NULL;
-        node->entry = e;
-        node->when_ms = when_ms;
-        kvd_dict_insert(&db->space.expires, h, &node->node);
-        e->tag |= ENTRY_VOLATILE;
+        kvd_expire_add(db, e, h, when_ms);
     }
     KVD_ASSERT(entry_volatile(e));
     kvd_db_after_mutation(db);

@@ -480,6 +480,57 @@ START_TEST(test_flush)
 }
 END_TEST
 
+/* ---- RENAME and MOVE ---- */
+
+START_TEST(test_rename_move)
+{
+    register_types();
+    kvd_db_t *a = new_db(14);
+    kvd_db_t *b = kvd_db_create(1, &tenv.env, &stats);
+    const char *longv = "a value long enough to need the raw encoding, 50+";
+    uint64_t frees = list_frees;
+    kvd_db_set_expire(a, set_s(a, "src", longv, 0), now_ms() + 50000);
+    kvd_db_set_expire(a, set_s(a, "dst", "old", 0), now_ms() + 90000);
+    advance_ms(10000); /* idle time resets: the value is touched */
+    kvd_entry_t *e = kvd_db_rename(a, "src", 3, a, "dst", 3);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_null(find_s(a, "src"));
+    ck_assert(value_is(find_s(a, "dst"), longv));
+    ck_assert_str_eq(enc_of(a, "dst"), "raw");
+    ck_assert_int_eq(kvd_db_get_expire(a, e), now_ms() - 10000 + 50000);
+    ck_assert_uint_eq(kvd_entry_idle_seconds(a, e), 0);
+    ck_assert_uint_eq(kvd_db_expires_size(a), 1);
+    ck_assert_uint_eq(stats.expired_keys, 0); /* the (live) target was deleted, not expired */
+    kvd_db_persist(a, e);
+    /* A collection to a 300-byte name, then MOVE to another database. */
+    char big[300];
+    memset(big, 'n', sizeof(big));
+    void *list = fake_list();
+    kvd_db_set_ptr(a, "l", 1, KVD_TYPE_LIST, KVD_ENC_QUICKLIST, list, 0);
+    e = kvd_db_rename(a, "l", 1, a, big, sizeof(big));
+    ck_assert_ptr_eq(kvd_entry_ptr(e), list);
+    size_t klen;
+    const char *k = kvd_entry_key(e, &klen);
+    e = kvd_db_rename(a, k, klen, b, k, klen); /* key bytes from the moving entry */
+    ck_assert_ptr_eq(kvd_entry_ptr(e), list);
+    ck_assert_ptr_null(kvd_db_find(a, big, sizeof(big)));
+    ck_assert_ptr_nonnull(kvd_db_find(b, big, sizeof(big)));
+    ck_assert_uint_eq(list_frees, frees); /* moved, never copied or freed */
+    /* Same key, missing key, expired key. */
+    e = find_s(a, "dst");
+    ck_assert_ptr_eq(kvd_db_rename(a, "dst", 3, a, "dst", 3), e);
+    ck_assert_ptr_null(kvd_db_rename(a, "nope", 4, a, "x", 1));
+    kvd_db_set_expire(a, set_s(a, "gone", "1", 0), now_ms() - 1);
+    ck_assert_ptr_null(kvd_db_rename(a, "gone", 4, a, "x", 1));
+    ck_assert_ptr_null(find_s(a, "x"));
+    kvd_db_verify_invariants(a);
+    kvd_db_verify_invariants(b);
+    kvd_db_destroy(a);
+    kvd_db_destroy(b);
+    ck_assert_uint_eq(list_frees, frees + 1);
+}
+END_TEST
+
 /* ---- APPEND and SETRANGE ---- */
 
 START_TEST(test_append_setrange)
@@ -970,6 +1021,20 @@ static void m_misc(kvd_db_t *db)
     }
 }
 
+static void m_rename(kvd_db_t *db, int k, const char *key, size_t klen)
+{
+    char to[320];
+    int k2 = (int)mrand(MODEL_KEYS);
+    size_t tolen = m_key(k2, to);
+    kvd_entry_t *e = kvd_db_rename(db, key, klen, db, to, tolen);
+    FAST_ASSERT((e != NULL) == m_alive(k));
+    if (e == NULL || k2 == k)
+        return;
+    model[k2] = model[k];
+    model[k].exists = false;
+    m_check(db, k2, e);
+}
+
 static void m_step(kvd_db_t *db)
 {
     char key[320];
@@ -995,8 +1060,12 @@ static void m_step(kvd_db_t *db)
         m->enc = "quicklist";
         break;
     case 5:
-        FAST_ASSERT(kvd_db_delete(db, key, klen) == m_alive(k));
-        m->exists = false;
+        if (mrand(2) == 0) {
+            FAST_ASSERT(kvd_db_delete(db, key, klen) == m_alive(k));
+            m->exists = false;
+        } else {
+            m_rename(db, k, key, klen);
+        }
         break;
     case 6:
         m_check(db, k, kvd_db_find(db, key, klen));
@@ -1077,6 +1146,7 @@ static Suite *db_suite(void)
     ADD_CASE(s, test_idle_time);
     ADD_CASE(s, test_swap);
     ADD_CASE(s, test_flush);
+    ADD_CASE(s, test_rename_move);
     ADD_CASE(s, test_append_setrange);
     ADD_CASE(s, test_scan_expired_and_count);
     ADD_CASE(s, test_scan_guarantee);
