@@ -225,6 +225,23 @@ START_TEST(test_load_empty_and_single_listen)
 }
 END_TEST
 
+/* The shipped conf/kvd.yaml spells out the built-in defaults. */
+START_TEST(test_shipped_file_is_defaults)
+{
+    kvd_config_t c, d;
+    char err[ERRLEN], path[4096];
+    snprintf(path, sizeof(path), "%s/conf/kvd.yaml", top_srcdir());
+    ck_assert_msg(kvd_config_load(path, &c, err, sizeof(err)) == 0, "%s", err);
+    kvd_config_defaults(&d);
+    ck_assert_int_eq(kvd_config_restart_needed(&c, &d, err, sizeof(err)), 0);
+    static got_t from_file, built_in;
+    config_get(&c, "*", &from_file);
+    config_get(&d, "*", &built_in);
+    ck_assert_mem_eq(&from_file, &built_in, sizeof(from_file));
+    kvd_config_free(&c);
+}
+END_TEST
+
 /* Loading and freeing gives back every byte it took. */
 START_TEST(test_load_no_leak)
 {
@@ -1121,6 +1138,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_load_good);
     tcase_add_test(tc, test_load_empty_and_single_listen);
+    tcase_add_test(tc, test_shipped_file_is_defaults);
     tcase_add_test(tc, test_load_no_leak);
     tcase_add_loop_test(tc, test_load_bad_file, 0, (int)KVD_ARRAY_LEN(bad_files));
     tcase_add_test(tc, test_load_unreadable);
