@@ -370,6 +370,7 @@ void kvd_db_flush(kvd_db_t *db)
     kvd_dict_clear(&db->space.expires, free_expire_node, NULL);
     kvd_dict_clear(&db->space.keys, free_entry_node, NULL);
     db->space.expire_cursor = 0;
+    db->space.avg_ttl_ms = 0;
     db->last_work = 0;
     KVD_ASSERT(kvd_dict_count(&db->space.keys) == 0);
     KVD_ASSERT(kvd_dict_count(&db->space.expires) == 0);

@@ -15,6 +15,9 @@
  * it, scan, random, active_expire, flush, destroy).  set_expire, persist,
  * touch and kvd_entry_set_ptr never move it.
  *
+ * Keys and values are binary-safe byte strings; a key may be up to
+ * 4 GiB - 1 bytes (the protocol already caps it at 512 MB by default).
+ *
  * Expiry: an absolute Unix time in milliseconds per volatile key.  Lookups
  * apply lazy expiry (an expired key is deleted and reported as absent);
  * kvd_db_active_expire() samples volatile keys under a time budget.  All
@@ -158,6 +161,9 @@ uint64_t kvd_db_active_expire(kvd_db_t *db, uint64_t budget_us);
 /* ---- size and iteration ---- */
 uint64_t kvd_db_size(const kvd_db_t *db);
 uint64_t kvd_db_expires_size(const kvd_db_t *db);
+/* INFO keyspace avg_ttl: milliseconds, a moving average over the keys
+ * active expiry sampled and found alive (0 until it has sampled any). */
+uint64_t kvd_db_avg_ttl(const kvd_db_t *db);
 /*
  * SCAN with Redis's guarantees (reverse-binary cursor over buckets: every
  * key present for the whole scan is returned at least once, across

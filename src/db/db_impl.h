@@ -54,6 +54,7 @@ typedef struct kvd_keyspace {
     kvd_dict_t keys;         /* kvd_entry_t nodes */
     kvd_dict_t expires;      /* kvd_expire_node_t nodes, same seed as keys */
     uint64_t expire_cursor;  /* where active expiry resumes its walk */
+    uint64_t avg_ttl_ms;     /* INFO keyspace estimate, from active expiry samples */
 } kvd_keyspace_t;
 
 struct kvd_db {

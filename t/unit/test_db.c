@@ -402,6 +402,11 @@ START_TEST(test_active_expiry)
     ck_assert_uint_eq(stats.expired_keys, 100000);
     ck_assert_uint_eq(stats.keyspace_hits + stats.keyspace_misses, 0);
     ck_assert_uint_eq(kvd_db_active_expire(db, 1000), 0);
+    /* The survivors have about 3599 s left: INFO's avg_ttl says so. */
+    ck_assert_uint_gt(kvd_db_avg_ttl(db), 3500 * 1000);
+    ck_assert_uint_le(kvd_db_avg_ttl(db), 3600 * 1000);
+    kvd_db_flush(db);
+    ck_assert_uint_eq(kvd_db_avg_ttl(db), 0);
     kvd_db_verify_invariants(db);
     kvd_db_destroy(db);
 }
