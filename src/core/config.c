@@ -40,67 +40,6 @@ bool kvd_config_str_is_static(const char *s)
     return p >= lo && p < lo + sizeof(kvd_config_static_text);
 }
 
-/* ---- enumerations ---- */
-
-const kvd_config_choice_t kvd_config_loglevel_choices[] = {
-    {"debug", KVD_LOG_DEBUG},   {"verbose", KVD_LOG_VERBOSE},
-    {"notice", KVD_LOG_NOTICE}, {"warning", KVD_LOG_WARNING},
-    {NULL, 0},
-};
-const kvd_config_choice_t kvd_config_fsync_choices[] = {
-    {"everysec", KVD_FSYNC_EVERYSEC}, {"always", KVD_FSYNC_ALWAYS}, {"no", KVD_FSYNC_NO}, {NULL, 0},
-};
-const kvd_config_choice_t kvd_config_affinity_choices[] = {
-    {"none", KVD_AFFINITY_NONE}, {"auto", KVD_AFFINITY_AUTO}, {NULL, 0},
-};
-const kvd_config_choice_t kvd_config_maxmemory_policy_choices[] = {
-    {"volatile-lru", KVD_MAXMEMORY_VOLATILE_LRU},
-    {"volatile-lfu", KVD_MAXMEMORY_VOLATILE_LFU},
-    {"volatile-random", KVD_MAXMEMORY_VOLATILE_RANDOM},
-    {"volatile-ttl", KVD_MAXMEMORY_VOLATILE_TTL},
-    {"allkeys-lru", KVD_MAXMEMORY_ALLKEYS_LRU},
-    {"allkeys-lfu", KVD_MAXMEMORY_ALLKEYS_LFU},
-    {"allkeys-random", KVD_MAXMEMORY_ALLKEYS_RANDOM},
-    {"noeviction", KVD_MAXMEMORY_NOEVICTION},
-    {NULL, 0},
-};
-const kvd_config_choice_t kvd_config_sanitize_dump_choices[] = {
-    {"no", KVD_SANITIZE_DUMP_NO}, {"yes", KVD_SANITIZE_DUMP_YES},
-    {"clients", KVD_SANITIZE_DUMP_CLIENTS}, {NULL, 0},
-};
-
-const kvd_config_choice_t *kvd_config_choice_find(const kvd_config_choice_t *choices, const char *s,
-                                                  size_t len)
-{
-    KVD_ASSERT(choices != NULL && s != NULL);
-    for (const kvd_config_choice_t *c = choices; c->name != NULL; c++)
-        if (strlen(c->name) == len && strncasecmp(c->name, s, len) == 0)
-            return c;
-    return NULL;
-}
-
-const char *kvd_config_choice_name(const kvd_config_choice_t *choices, int value)
-{
-    KVD_ASSERT(choices != NULL);
-    for (const kvd_config_choice_t *c = choices; c->name != NULL; c++)
-        if (c->value == value)
-            return c->name;
-    return "?";
-}
-
-void kvd_config_choice_list(const kvd_config_choice_t *choices, char *out, size_t outlen)
-{
-    KVD_ASSERT(choices != NULL && out != NULL && outlen > 0);
-    size_t off = 0;
-    out[0] = '\0';
-    for (const kvd_config_choice_t *c = choices; c->name != NULL && off < outlen; c++) {
-        int n = snprintf(out + off, outlen - off, "%s%s", c == choices ? "" : ", ", c->name);
-        if (n < 0)
-            return;
-        off += (size_t)n;
-    }
-}
-
 /* ---- the schema ---- */
 
 typedef enum {
@@ -120,9 +59,9 @@ struct key_schema {
     key_type_t type;
     size_t offset; /* of the field in kvd_config_t */
     int64_t def, min, max;
-    const char *def_str;                 /* KEY_STRING: one of the static texts */
-    const kvd_config_choice_t *choices;  /* KEY_ENUM */
-    const key_schema_t *children;        /* KEY_SECTION */
+    const char *def_str;                /* KEY_STRING: one of the static texts */
+    const kvd_config_choice_t *choices; /* KEY_ENUM */
+    const key_schema_t *children;       /* KEY_SECTION */
     size_t nchildren;
     bool restart; /* a change needs a restart to take effect */
 };
@@ -130,11 +69,18 @@ struct key_schema {
 #define FIELD KVD_CONFIG_FIELD
 #define ENUM_FIELD KVD_CONFIG_ENUM_FIELD
 
-#define INT_KEY(n, f, d, lo, hi, r) {.name = n, .type = KEY_INT, .offset = FIELD(f, int), .def = d, .min = lo, .max = hi, .restart = r}
-#define MEM_KEY(n, f, d, lo, hi, r) {.name = n, .type = KEY_MEMORY, .offset = FIELD(f, int64_t), .def = d, .min = lo, .max = hi, .restart = r}
-#define BOOL_KEY(n, f, d, r) {.name = n, .type = KEY_BOOL, .offset = FIELD(f, bool), .def = d, .restart = r}
-#define STR_KEY(n, f, d, r) {.name = n, .type = KEY_STRING, .offset = FIELD(f, char *), .def_str = d, .restart = r}
-#define ENUM_KEY(n, f, d, c, r) {.name = n, .type = KEY_ENUM, .offset = ENUM_FIELD(f), .def = d, .choices = c, .restart = r}
+#define INT_KEY(n, f, d, lo, hi, r)                                                                \
+    {.name = n, .type = KEY_INT, .offset = FIELD(f, int), .def = d, .min = lo, .max = hi,          \
+     .restart = r}
+#define MEM_KEY(n, f, d, lo, hi, r)                                                                \
+    {.name = n, .type = KEY_MEMORY, .offset = FIELD(f, int64_t), .def = d, .min = lo, .max = hi,   \
+     .restart = r}
+#define BOOL_KEY(n, f, d, r)                                                                       \
+    {.name = n, .type = KEY_BOOL, .offset = FIELD(f, bool), .def = d, .restart = r}
+#define STR_KEY(n, f, d, r)                                                                        \
+    {.name = n, .type = KEY_STRING, .offset = FIELD(f, char *), .def_str = d, .restart = r}
+#define ENUM_KEY(n, f, d, c, r)                                                                    \
+    {.name = n, .type = KEY_ENUM, .offset = ENUM_FIELD(f), .def = d, .choices = c, .restart = r}
 
 #define MB (INT64_C(1) << 20)
 #define GB (INT64_C(1) << 30)
@@ -156,11 +102,13 @@ static const key_schema_t top_keys[] = {
     INT_KEY("tcp-backlog", tcp_backlog, 511, 0, INT_MAX, RESTART),
     STR_KEY("dir", dir, KVD_CONFIG_STATIC_DOT, RESTART),
     STR_KEY("pidfile", pidfile, KVD_CONFIG_STATIC_EMPTY, RESTART),
-    {.name = "log", .type = KEY_SECTION, .children = log_keys, .nchildren = KVD_ARRAY_LEN(log_keys)},
+    {.name = "log", .type = KEY_SECTION, .children = log_keys,
+     .nchildren = KVD_ARRAY_LEN(log_keys)},
     BOOL_KEY("daemonize", daemonize, false, RESTART),
     ENUM_KEY("cpu_affinity", cpu_affinity, KVD_AFFINITY_NONE, kvd_config_affinity_choices, RESTART),
     MEM_KEY("proto-max-bulk-len", proto_max_bulk_len, 512 * MB, 1 * MB, INT64_MAX, LIVE),
-    MEM_KEY("client-query-buffer-limit", client_query_buffer_limit, 1 * GB, 1 * MB, INT64_MAX, LIVE),
+    MEM_KEY("client-query-buffer-limit", client_query_buffer_limit, 1 * GB, 1 * MB, INT64_MAX,
+            LIVE),
     BOOL_KEY("appendonly", appendonly, false, LIVE),
     ENUM_KEY("appendfsync", appendfsync, KVD_FSYNC_EVERYSEC, kvd_config_fsync_choices, LIVE),
     {.name = "modules", .type = KEY_MODULES, .restart = RESTART},
@@ -223,7 +171,7 @@ void kvd_config_defaults(kvd_config_t *cfg)
 
 /* Every char * field outside modules[], so free and copy cannot miss one. */
 static const size_t string_fields[] = {
-    FIELD(source, char *), FIELD(dir, char *),  FIELD(pidfile, char *),
+    FIELD(source, char *),   FIELD(dir, char *),  FIELD(pidfile, char *),
     FIELD(log_file, char *), FIELD(save, char *), FIELD(appendfilename, char *),
 };
 
@@ -286,8 +234,14 @@ bool kvd_config_parse_mem(const char *s, size_t len, bool allow_empty, uint64_t 
     static const struct {
         const char *unit;
         uint64_t mul;
-    } units[] = {{"", 1}, {"b", 1}, {"k", 1000}, {"kb", 1024}, {"m", 1000 * 1000},
-                 {"mb", 1024 * 1024}, {"g", 1000 * 1000 * 1000}, {"gb", UINT64_C(1) << 30}};
+    } units[] = {{"", 1},
+                 {"b", 1},
+                 {"k", 1000},
+                 {"kb", 1024},
+                 {"m", 1000 * 1000},
+                 {"mb", 1024 * 1024},
+                 {"g", 1000 * 1000 * 1000},
+                 {"gb", UINT64_C(1) << 30}};
     size_t digits = 0;
     uint64_t v = 0;
     while (digits < len && s[digits] >= '0' && s[digits] <= '9') {
@@ -427,7 +381,8 @@ static int apply_int(load_ctx_t *lc, const key_schema_t *e, yaml_node_t *v, cons
     char buf[CONFIG_EXCERPT + 8];
     int64_t n;
     if (v->type != YAML_SCALAR_NODE || !kvd_str2ll(scalar_text(v), scalar_len(v), &n))
-        return fail_at(lc, v, "%s: expected an integer, got %s", key, describe(v, buf, sizeof(buf)));
+        return fail_at(lc, v, "%s: expected an integer, got %s", key,
+                       describe(v, buf, sizeof(buf)));
     if (n < e->min || n > e->max)
         return fail_at(lc, v, "%s: %" PRId64 " is out of range (%" PRId64 "..%" PRId64 ")", key, n,
                        e->min, e->max);
@@ -440,14 +395,16 @@ static int apply_memory(load_ctx_t *lc, const key_schema_t *e, yaml_node_t *v, c
     char buf[CONFIG_EXCERPT + 8], lo[32], hi[32];
     uint64_t n;
     KVD_ASSERT(e->min >= 0);
-    if (v->type != YAML_SCALAR_NODE || !kvd_config_parse_mem(scalar_text(v), scalar_len(v), false, &n))
+    if (v->type != YAML_SCALAR_NODE ||
+        !kvd_config_parse_mem(scalar_text(v), scalar_len(v), false, &n))
         return fail_at(lc, v, "%s: expected a size like 512mb or 1gb, got %s", key,
                        describe(v, buf, sizeof(buf)));
     if (n < (uint64_t)e->min || n > (uint64_t)e->max) {
         format_memory(e->min, lo, sizeof(lo));
         format_memory(e->max, hi, sizeof(hi));
         int shown = scalar_len(v) < CONFIG_EXCERPT ? (int)scalar_len(v) : CONFIG_EXCERPT;
-        return fail_at(lc, v, "%s: %.*s is out of range (%s..%s)", key, shown, scalar_text(v), lo, hi);
+        return fail_at(lc, v, "%s: %.*s is out of range (%s..%s)", key, shown, scalar_text(v), lo,
+                       hi);
     }
     *(int64_t *)field_at(lc->cfg, e->offset) = (int64_t)n;
     return 0;
@@ -568,13 +525,15 @@ static int add_listen(load_ctx_t *lc, yaml_node_t *item)
     kvd_config_t *cfg = lc->cfg;
     char buf[CONFIG_EXCERPT + 8], why[160];
     if (item->type != YAML_SCALAR_NODE || is_null(item))
-        return fail_at(lc, item, "listen: expected ADDRESS:PORT, got %s", describe(item, buf, sizeof(buf)));
+        return fail_at(lc, item, "listen: expected ADDRESS:PORT, got %s",
+                       describe(item, buf, sizeof(buf)));
     if (cfg->nlisten >= KVD_CONFIG_MAX_LISTEN)
         return fail_at(lc, item, "listen: more than %d addresses", KVD_CONFIG_MAX_LISTEN);
     kvd_listen_addr_t a;
     memset(&a, 0, sizeof(a));
     if (parse_listen(scalar_text(item), scalar_len(item), &a, why, sizeof(why)) < 0)
-        return fail_at(lc, item, "listen: %s: %s", excerpt(scalar_text(item), scalar_len(item), buf, sizeof(buf)), why);
+        return fail_at(lc, item, "listen: %s: %s",
+                       excerpt(scalar_text(item), scalar_len(item), buf, sizeof(buf)), why);
     for (int i = 0; i < cfg->nlisten; i++)
         if (cfg->listen[i].port == a.port && strcmp(cfg->listen[i].host, a.host) == 0)
             return fail_at(lc, item, "listen: %s is listed twice",
@@ -606,7 +565,8 @@ static int module_from_mapping(load_ctx_t *lc, yaml_node_t *map, kvd_module_conf
 {
     char buf[CONFIG_EXCERPT + 8];
     yaml_node_t *seen[2] = {NULL, NULL}; /* path, options */
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *k = node_at(lc, p->key), *v = node_at(lc, p->value);
         if (k->type != YAML_SCALAR_NODE || is_null(k))
             return fail_at(lc, k, "expected a key name, got %s", describe(k, buf, sizeof(buf)));
@@ -693,7 +653,8 @@ static int apply_value(load_ctx_t *lc, const key_schema_t *e, yaml_node_t *v, co
         if (is_null(v))
             return 0;
         if (v->type != YAML_MAPPING_NODE)
-            return fail_at(lc, v, "%s: expected a mapping, got %s", key, describe(v, buf, sizeof(buf)));
+            return fail_at(lc, v, "%s: expected a mapping, got %s", key,
+                           describe(v, buf, sizeof(buf)));
         return apply_mapping(lc, v, e->children, e->nchildren, key);
     }
     KVD_ASSERT(!"unknown key type");
@@ -715,20 +676,22 @@ static int apply_mapping(load_ctx_t *lc, yaml_node_t *map, const key_schema_t *t
     KVD_ASSERT(n <= SCHEMA_MAX_KEYS);
     size_t first_line[SCHEMA_MAX_KEYS] = {0}; /* 0: not seen yet */
     char buf[CONFIG_EXCERPT + 8];
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *k = node_at(lc, p->key), *v = node_at(lc, p->value);
         if (k->type != YAML_SCALAR_NODE || is_null(k))
             return fail_at(lc, k, "expected a key name, got %s", describe(k, buf, sizeof(buf)));
         const key_schema_t *e = find_key(t, n, k);
         if (e == NULL && section == NULL)
-            return fail_at(lc, k, "unknown key %s", excerpt(scalar_text(k), scalar_len(k), buf, sizeof(buf)));
+            return fail_at(lc, k, "unknown key %s",
+                           excerpt(scalar_text(k), scalar_len(k), buf, sizeof(buf)));
         if (e == NULL)
             return fail_at(lc, k, "unknown key %s in '%s'",
                            excerpt(scalar_text(k), scalar_len(k), buf, sizeof(buf)), section);
         size_t i = (size_t)(e - t);
         if (first_line[i] != 0)
-            return fail_at(lc, k, "duplicate key '%s%s%s' (first at line %zu)", section ? section : "",
-                           section ? "." : "", e->name, first_line[i]);
+            return fail_at(lc, k, "duplicate key '%s%s%s' (first at line %zu)",
+                           section ? section : "", section ? "." : "", e->name, first_line[i]);
         first_line[i] = k->start_mark.line + 1;
         if (apply_value(lc, e, v, section) < 0)
             return -1;
@@ -893,7 +856,8 @@ static bool same_value(const key_schema_t *e, const kvd_config_t *a, const kvd_c
         if (a->nlisten != b->nlisten)
             return false;
         for (int i = 0; i < a->nlisten; i++)
-            if (a->listen[i].port != b->listen[i].port || strcmp(a->listen[i].host, b->listen[i].host) != 0)
+            if (a->listen[i].port != b->listen[i].port ||
+                strcmp(a->listen[i].host, b->listen[i].host) != 0)
                 return false;
         return true;
     case KEY_MODULES:
@@ -910,8 +874,8 @@ static bool same_value(const key_schema_t *e, const kvd_config_t *a, const kvd_c
     return true;
 }
 
-static int collect_restart(const key_schema_t *t, size_t n, const char *section, const kvd_config_t *a,
-                           const kvd_config_t *b, kvd_buf_t *names)
+static int collect_restart(const key_schema_t *t, size_t n, const char *section,
+                           const kvd_config_t *a, const kvd_config_t *b, kvd_buf_t *names)
 {
     int count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -929,7 +893,8 @@ static int collect_restart(const key_schema_t *t, size_t n, const char *section,
     return count;
 }
 
-int kvd_config_restart_needed(const kvd_config_t *a, const kvd_config_t *b, char *out, size_t outlen)
+int kvd_config_restart_needed(const kvd_config_t *a, const kvd_config_t *b, char *out,
+                              size_t outlen)
 {
     KVD_ASSERT(a != NULL && b != NULL);
     KVD_ASSERT(out != NULL || outlen == 0);

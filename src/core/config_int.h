@@ -17,8 +17,8 @@
  */
 #define KVD_CONFIG_FIELD(field, type)                                                              \
     (offsetof(kvd_config_t, field) +                                                               \
-     0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((kvd_config_t *)0)->field), type)   \
-                         ? 1                                                                        \
+     0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((kvd_config_t *)0)->field), type)    \
+                         ? 1                                                                       \
                          : -1]))
 #define KVD_CONFIG_ENUM_FIELD(field)                                                               \
     (offsetof(kvd_config_t, field) +                                                               \

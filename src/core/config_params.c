@@ -8,6 +8,9 @@
  * read and write them and the subsystems that honour them find them in
  * kvd_config_t.  Replies, ranges and error texts are Redis 7.0.15's:
  * clients and tests match on them.
+ *
+ * The spellings of enumerated settings live here too; kvd.yaml uses the
+ * same tables, so a value is spelled the same in the file and in CONFIG.
  */
 #include "config.h"
 #include "config_int.h"
@@ -18,6 +21,78 @@
 
 #include <inttypes.h>
 #include <strings.h>
+
+/* ---- enumerations, shared with kvd.yaml ---- */
+
+const kvd_config_choice_t kvd_config_loglevel_choices[] = {
+    {"debug", KVD_LOG_DEBUG},
+    {"verbose", KVD_LOG_VERBOSE},
+    {"notice", KVD_LOG_NOTICE},
+    {"warning", KVD_LOG_WARNING},
+    {NULL, 0},
+};
+const kvd_config_choice_t kvd_config_fsync_choices[] = {
+    {"everysec", KVD_FSYNC_EVERYSEC},
+    {"always", KVD_FSYNC_ALWAYS},
+    {"no", KVD_FSYNC_NO},
+    {NULL, 0},
+};
+const kvd_config_choice_t kvd_config_affinity_choices[] = {
+    {"none", KVD_AFFINITY_NONE},
+    {"auto", KVD_AFFINITY_AUTO},
+    {NULL, 0},
+};
+const kvd_config_choice_t kvd_config_maxmemory_policy_choices[] = {
+    {"volatile-lru", KVD_MAXMEMORY_VOLATILE_LRU},
+    {"volatile-lfu", KVD_MAXMEMORY_VOLATILE_LFU},
+    {"volatile-random", KVD_MAXMEMORY_VOLATILE_RANDOM},
+    {"volatile-ttl", KVD_MAXMEMORY_VOLATILE_TTL},
+    {"allkeys-lru", KVD_MAXMEMORY_ALLKEYS_LRU},
+    {"allkeys-lfu", KVD_MAXMEMORY_ALLKEYS_LFU},
+    {"allkeys-random", KVD_MAXMEMORY_ALLKEYS_RANDOM},
+    {"noeviction", KVD_MAXMEMORY_NOEVICTION},
+    {NULL, 0},
+};
+const kvd_config_choice_t kvd_config_sanitize_dump_choices[] = {
+    {"no", KVD_SANITIZE_DUMP_NO},
+    {"yes", KVD_SANITIZE_DUMP_YES},
+    {"clients", KVD_SANITIZE_DUMP_CLIENTS},
+    {NULL, 0},
+};
+
+const kvd_config_choice_t *kvd_config_choice_find(const kvd_config_choice_t *choices, const char *s,
+                                                  size_t len)
+{
+    KVD_ASSERT(choices != NULL && s != NULL);
+    for (const kvd_config_choice_t *c = choices; c->name != NULL; c++)
+        if (strlen(c->name) == len && strncasecmp(c->name, s, len) == 0)
+            return c;
+    return NULL;
+}
+
+const char *kvd_config_choice_name(const kvd_config_choice_t *choices, int value)
+{
+    KVD_ASSERT(choices != NULL);
+    for (const kvd_config_choice_t *c = choices; c->name != NULL; c++)
+        if (c->value == value)
+            return c->name;
+    return "?";
+}
+
+void kvd_config_choice_list(const kvd_config_choice_t *choices, char *out, size_t outlen)
+{
+    KVD_ASSERT(choices != NULL && out != NULL && outlen > 0);
+    size_t off = 0;
+    out[0] = '\0';
+    for (const kvd_config_choice_t *c = choices; c->name != NULL && off < outlen; c++) {
+        int n = snprintf(out + off, outlen - off, "%s%s", c == choices ? "" : ", ", c->name);
+        if (n < 0)
+            return;
+        off += (size_t)n;
+    }
+}
+
+/* ---- the parameter table ---- */
 
 typedef enum {
     P_INT,     /* int field */
@@ -58,12 +133,21 @@ static param_get_fn get_bind, get_port, get_notify;
 static param_set_fn set_maxclients, set_hz, set_save, set_notify;
 
 #define F KVD_CONFIG_FIELD
-#define INT_P(n, f, fl, d, lo, hi) {.name = n, .type = P_INT, .flags = fl, .offset = F(f, int), .def = d, .min = lo, .max = hi}
-#define I64_P(n, f, fl, d, lo, hi) {.name = n, .type = P_INT64, .flags = fl, .offset = F(f, int64_t), .def = d, .min = lo, .max = hi}
-#define MEM_P(n, f, fl, d, lo, hi) {.name = n, .type = P_MEMORY, .flags = fl, .offset = F(f, int64_t), .def = d, .min = lo, .max = hi}
-#define BOOL_P(n, f, fl, d) {.name = n, .type = P_BOOL, .flags = fl, .offset = F(f, bool), .def = d}
-#define ENUM_P(n, f, fl, d, c) {.name = n, .type = P_ENUM, .flags = fl, .offset = KVD_CONFIG_ENUM_FIELD(f), .def = d, .choices = c}
-#define STR_P(n, f, fl, d) {.name = n, .type = P_STRING, .flags = fl, .offset = F(f, char *), .def_str = d}
+#define INT_P(n, f, fl, d, lo, hi)                                                                 \
+    {.name = n, .type = P_INT, .flags = fl, .offset = F(f, int), .def = d, .min = lo, .max = hi}
+#define I64_P(n, f, fl, d, lo, hi)                                                                 \
+    {.name = n, .type = P_INT64, .flags = fl, .offset = F(f, int64_t), .def = d, .min = lo,        \
+     .max = hi}
+#define MEM_P(n, f, fl, d, lo, hi)                                                                 \
+    {.name = n, .type = P_MEMORY, .flags = fl, .offset = F(f, int64_t), .def = d, .min = lo,       \
+     .max = hi}
+#define BOOL_P(n, f, fl, d)                                                                        \
+    {.name = n, .type = P_BOOL, .flags = fl, .offset = F(f, bool), .def = d}
+#define ENUM_P(n, f, fl, d, c)                                                                     \
+    {.name = n, .type = P_ENUM, .flags = fl, .offset = KVD_CONFIG_ENUM_FIELD(f), .def = d,         \
+     .choices = c}
+#define STR_P(n, f, fl, d)                                                                         \
+    {.name = n, .type = P_STRING, .flags = fl, .offset = F(f, char *), .def_str = d}
 
 /* Redis's LONG_MAX on the 64-bit systems kvd supports. */
 #define LMAX INT64_MAX
@@ -197,7 +281,9 @@ static void get_by_type(const param_t *p, const kvd_config_t *cfg, kvd_buf_t *ou
     case P_MEMORY: kvd_buf_printf(out, "%" PRId64, *(const int64_t *)f); break;
     case P_UMEMORY: kvd_buf_printf(out, "%" PRIu64, *(const uint64_t *)f); break;
     case P_BOOL: kvd_buf_append_str(out, *(const bool *)f ? "yes" : "no"); break;
-    case P_ENUM: kvd_buf_append_str(out, kvd_config_choice_name(p->choices, *(const int *)f)); break;
+    case P_ENUM:
+        kvd_buf_append_str(out, kvd_config_choice_name(p->choices, *(const int *)f));
+        break;
     case P_STRING: {
         const char *s = *(char *const *)f;
         kvd_buf_append_str(out, s ? s : "");
@@ -384,7 +470,8 @@ static int set_by_type(const param_t *p, kvd_config_t *cfg, const char *v, char 
     return -1;
 }
 
-static int set_maxclients(const param_t *p, kvd_config_t *cfg, const char *v, char *err, size_t errlen)
+static int set_maxclients(const param_t *p, kvd_config_t *cfg, const char *v, char *err,
+                          size_t errlen)
 {
     int64_t n;
     if (!kvd_str2ll(v, strlen(v), &n))
@@ -466,8 +553,7 @@ static int set_notify(const param_t *p, kvd_config_t *cfg, const char *v, char *
             if (notify_targets[i].letter == *c)
                 f = notify_targets[i].flag;
         if (f == 0)
-            return set_error(err, errlen,
-                             "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+            return set_error(err, errlen, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
         flags |= f;
     }
     cfg->notify_keyspace_events = flags;

@@ -52,7 +52,8 @@ static bool in_range(unsigned char lo, unsigned char hi, unsigned char c, bool n
  * The bracket set starting at p[i] == '['.  Returns the offset just past
  * it and sets *ok when c is accepted.
  */
-static size_t match_set(const char *p, size_t plen, size_t i, unsigned char c, bool nocase, bool *ok)
+static size_t match_set(const char *p, size_t plen, size_t i, unsigned char c, bool nocase,
+                        bool *ok)
 {
     KVD_ASSERT(i < plen && p[i] == '[');
     i++;
@@ -94,23 +95,20 @@ static size_t match_set(const char *p, size_t plen, size_t i, unsigned char c, b
  * One non-star token at p[i] tested against byte c.  Returns the offset
  * just past the token and sets *ok when it accepts c.
  */
-static size_t match_token(const char *p, size_t plen, size_t i, unsigned char c, bool nocase, bool *ok)
+static size_t match_token(const char *p, size_t plen, size_t i, unsigned char c, bool nocase,
+                          bool *ok)
 {
     KVD_ASSERT(i < plen);
     KVD_ASSERT(p[i] != '*');
     switch (p[i]) {
-    case '?':
-        *ok = true;
-        return i + 1;
-    case '[':
-        return match_set(p, plen, i, c, nocase, ok);
+    case '?': *ok = true; return i + 1;
+    case '[': return match_set(p, plen, i, c, nocase, ok);
     case '\\':
         if (plen - i >= 2)
             i++;
         /* A lone trailing backslash is a literal backslash. */
         break;
-    default:
-        break;
+    default: break;
     }
     *ok = same_byte((unsigned char)p[i], c, nocase);
     return i + 1;

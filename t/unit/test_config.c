@@ -284,7 +284,8 @@ static const struct {
     {"bad_memory_range.yaml",
      "1:28: client-query-buffer-limit: 1kb is out of range (1mb..9223372036854775807)"},
     {"bad_bool.yaml", "1:12: daemonize: expected yes or no, got 'maybe'"},
-    {"bad_log.yaml", "3:10: log.level: expected one of debug, verbose, notice, warning, got 'loud'"},
+    {"bad_log.yaml",
+     "3:10: log.level: expected one of debug, verbose, notice, warning, got 'loud'"},
     {"bad_log_key.yaml", "3:3: unknown key 'lvl' in 'log'"},
     {"bad_modules.yaml", "3:5: modules: entry has no 'path'"},
     {"bad_toplevel.yaml", "1:1: expected a mapping of keys to values at the top level"},
@@ -346,7 +347,8 @@ static const struct {
      "(1mb..9223372036854775807)"},
     {"daemonize: TRUE\nappendonly: No\n", NULL},
     {"daemonize: 1\n", "1:12: daemonize: expected yes or no, got '1'"},
-    {"cpu_affinity: sometimes\n", "1:15: cpu_affinity: expected one of none, auto, got 'sometimes'"},
+    {"cpu_affinity: sometimes\n",
+     "1:15: cpu_affinity: expected one of none, auto, got 'sometimes'"},
     {"listen: []\n", "1:9: listen: expected at least one address"},
     {"listen: {a: b}\n", "1:9: listen: expected a list of ADDRESS:PORT, got a mapping"},
     {"listen:\n", "1:8: listen: expected ADDRESS:PORT, got nothing"},
@@ -371,8 +373,7 @@ static const struct {
      "1:193: listen: more than 16 addresses"},
     {"log: verbose\n", "1:6: log: expected a mapping, got 'verbose'"},
     {"log:\n", NULL},
-    {"log: {level: debug, level: notice}\n",
-     "1:21: duplicate key 'log.level' (first at line 1)"},
+    {"log: {level: debug, level: notice}\n", "1:21: duplicate key 'log.level' (first at line 1)"},
     {"pidfile:\ndir: ~\n", NULL},
     {"dir: [a]\n", "1:6: dir: expected a string, got a list"},
     {"dir: \"a\\0b\"\n", "1:6: dir: contains a NUL byte"},
@@ -384,7 +385,8 @@ static const struct {
     {"modules: [{path: ''}]\n", "1:18: modules.path: must not be empty"},
     {"modules: [{path: /a.so, opts: x}]\n", "1:25: unknown key 'opts' in 'modules'"},
     {"modules: [[x]]\n", "1:11: modules: expected a path or {path, options}, got a list"},
-    {"modules: [{path: /a.so, options: [x]}]\n", "1:34: modules.options: expected a string, got a list"},
+    {"modules: [{path: /a.so, options: [x]}]\n",
+     "1:34: modules.options: expected a string, got a list"},
     {"{shards: 2, databases: 3}\n", NULL},
     {"? [a, b]\n: 1\n", "1:3: expected a key name, got a list"},
     {"shards: 2\n\tdatabases: 3\n",
@@ -422,10 +424,10 @@ START_TEST(test_parse_memory)
         int64_t value; /* -1: rejected */
     } cases[] = {
         {"0", 0}, {"42", 42}, {"1b", 1}, {"1B", 1}, {"1k", 1000}, {"1K", 1000}, {"1kb", 1024},
-        {"1kB", 1024}, {"2m", 2000000}, {"2mb", 2097152}, {"3g", 3000000000}, {"3gb", 3221225472},
-        {"01mb", 1048576}, {"9223372036854775807", INT64_MAX}, {"9223372036854775808", -1},
-        {"", -1}, {"mb", -1}, {"-1", -1}, {"+1", -1}, {" 1", -1}, {"1 ", -1}, {"1.5mb", -1},
-        {"1tb", -1}, {"1mbb", -1}, {"0x10", -1},
+        {"1kB", 1024}, {"2m", 2000000}, {"2mb", 2097152}, {"3g", 3000000000},
+        {"3gb", 3221225472}, {"01mb", 1048576}, {"9223372036854775807", INT64_MAX},
+        {"9223372036854775808", -1}, {"", -1}, {"mb", -1}, {"-1", -1}, {"+1", -1}, {" 1", -1},
+        {"1 ", -1}, {"1.5mb", -1}, {"1tb", -1}, {"1mbb", -1}, {"0x10", -1},
     };
     for (size_t i = 0; i < KVD_ARRAY_LEN(cases); i++) {
         int rc = kvd_config_parse_memory(cases[i].text, &v);
@@ -503,7 +505,7 @@ static const char *const default_values[][2] = {
     {"timeout", "0"},
     {"tcp-keepalive", "300"},
     {"tcp-backlog", "511"},
-    {"dir", "."},     /* Redis: its absolute working directory */
+    {"dir", "."}, /* Redis: its absolute working directory */
     {"pidfile", ""},
     {"logfile", ""},
     {"loglevel", "notice"},
@@ -613,8 +615,8 @@ START_TEST(test_get_many)
     kvd_config_defaults(&c);
     got_t g;
     memset(&g, 0, sizeof(g));
-    const char *pats[] = {"maxclients", "MAXCLIENTS", "max*", "timeout", "hash-max-ziplist-entries",
-                          "hash-max-listpack-entries"};
+    const char *pats[] = {"maxclients", "MAXCLIENTS", "max*", "timeout",
+                          "hash-max-ziplist-entries", "hash-max-listpack-entries"};
     kvd_config_get_many(&c, pats, (int)KVD_ARRAY_LEN(pats), collect, &g);
     /* Each parameter once; aliases are parameters of their own. */
     ck_assert_int_eq(g.n, 7);
@@ -662,7 +664,8 @@ static const char *const set_cases[][3] = {
     {"maxclients", "5.0", "argument couldn't be parsed into an integer"},
     {"maxclients", "", "argument couldn't be parsed into an integer"},
     {"maxclients", "2000000",
-     "The operating system is not able to handle the specified number of clients, try with 1000000"},
+     "The operating system is not able to handle the specified number of clients, try with "
+     "1000000"},
     {"maxclients", "100", NULL},
     {"databases", "5", "can't set immutable config"},
     {"daemonize", "no", "can't set immutable config"},
@@ -675,7 +678,8 @@ static const char *const set_cases[][3] = {
     {"dir", "/tmp", "can't set protected config"},
     {"appendfsync", "foo", "argument(s) must be one of the following: everysec, always, no"},
     {"appendfsync", "ALWAYS", NULL},
-    {"loglevel", "foo", "argument(s) must be one of the following: debug, verbose, notice, warning"},
+    {"loglevel", "foo",
+     "argument(s) must be one of the following: debug, verbose, notice, warning"},
     {"loglevel", "NOTICE", NULL},
     {"appendonly", "maybe", "argument must be 'yes' or 'no'"},
     {"appendonly", "YES", NULL},
@@ -686,14 +690,17 @@ static const char *const set_cases[][3] = {
      "volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"},
     {"maxmemory-policy", "AllKeys-LRU", NULL},
     {"sanitize-dump-payload", "x", "argument(s) must be one of the following: no, yes, clients"},
-    {"proto-max-bulk-len", "1", "argument must be between 1048576 and 9223372036854775807 inclusive"},
-    {"proto-max-bulk-len", "1kb", "argument must be between 1048576 and 9223372036854775807 inclusive"},
+    {"proto-max-bulk-len", "1",
+     "argument must be between 1048576 and 9223372036854775807 inclusive"},
+    {"proto-max-bulk-len", "1kb",
+     "argument must be between 1048576 and 9223372036854775807 inclusive"},
     {"proto-max-bulk-len", "abc", "argument must be a memory value"},
     {"proto-max-bulk-len", "-99999999999999", "argument must be a memory value"},
     {"proto-max-bulk-len", "99999999999999999999999",
      "argument must be between 1048576 and 9223372036854775807 inclusive"},
     {"proto-max-bulk-len", "9223372036854775807", NULL},
-    {"client-query-buffer-limit", "1", "argument must be between 1048576 and 9223372036854775807 inclusive"},
+    {"client-query-buffer-limit", "1",
+     "argument must be between 1048576 and 9223372036854775807 inclusive"},
     {"client-query-buffer-limit", "2gb", NULL},
     {"timeout", "-1", "argument must be between 0 and 2147483647 inclusive"},
     {"timeout", "9223372036854775807", "argument must be between 0 and 2147483647 inclusive"},
@@ -710,13 +717,16 @@ static const char *const set_cases[][3] = {
      "argument must be between -2147483648 and 2147483647 inclusive"},
     {"list-max-ziplist-size", "abc", "argument couldn't be parsed into an integer"},
     {"list-compress-depth", "-1", "argument must be between 0 and 2147483647 inclusive"},
-    {"hash-max-listpack-entries", "-1", "argument must be between 0 and 9223372036854775807 inclusive"},
+    {"hash-max-listpack-entries", "-1",
+     "argument must be between 0 and 9223372036854775807 inclusive"},
     {"hash-max-ziplist-value", "-1", "argument must be a memory value"},
     {"hash-max-ziplist-value", "99999999999999999999999",
      "argument must be between 0 and 9223372036854775807 inclusive"},
-    {"set-max-intset-entries", "-1", "argument must be between 0 and 9223372036854775807 inclusive"},
+    {"set-max-intset-entries", "-1",
+     "argument must be between 0 and 9223372036854775807 inclusive"},
     {"zset-max-listpack-value", "-1", "argument must be a memory value"},
-    {"slowlog-log-slower-than", "-2", "argument must be between -1 and 9223372036854775807 inclusive"},
+    {"slowlog-log-slower-than", "-2",
+     "argument must be between -1 and 9223372036854775807 inclusive"},
     {"slowlog-max-len", "-1", "argument must be between 0 and 9223372036854775807 inclusive"},
     {"busy-reply-threshold", "-1", "argument must be between 0 and 9223372036854775807 inclusive"},
     {"lua-time-limit", "abc", "argument couldn't be parsed into an integer"},
@@ -1015,7 +1025,7 @@ static const struct {
     {"[Z-a]axclients", "maxclients", true, false}, /* ends lowered after swapping: z..a */
     {"[\\M]axclients", "maxclients", true, false}, /* escaped in a set: exact */
     {"[\\m]axclients", "maxclients", true, true},
-    {"\\M?xclients", "maxclients", true, true},    /* escaped outside a set: nocase */
+    {"\\M?xclients", "maxclients", true, true}, /* escaped outside a set: nocase */
     {"[^M]axclients", "maxclients", true, false},
     {"h[^E]llo", "hello", true, false},
 };
@@ -1080,7 +1090,7 @@ static bool glob_reference(const char *p, size_t plen, const char *s, size_t sle
 {
     if (slen == 0)
         return plen == 0; /* Redis: an empty string matches only "" */
-    bool dp[16][16]; /* dp[i][j]: p[i..] matches s[j..] */
+    bool dp[16][16];      /* dp[i][j]: p[i..] matches s[j..] */
     for (size_t i = plen + 1; i-- > 0;) {
         for (size_t j = slen + 1; j-- > 0;) {
             if (i == plen)
