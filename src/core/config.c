@@ -166,7 +166,7 @@ void kvd_config_defaults(kvd_config_t *cfg)
     cfg->source = NULL;
     schema_defaults(cfg, top_keys, KVD_ARRAY_LEN(top_keys));
     kvd_config_params_defaults(cfg);
-    KVD_ASSERT(cfg->nlisten == 1);
+    KVD_VERIFY(kvd_config_verify(cfg));
 }
 
 /* Every char * field outside modules[], so free and copy cannot miss one. */
@@ -224,6 +224,51 @@ void kvd_config_set_string(char **field, const char *value)
     char *old = *field;
     *field = kvd_strdup(value);
     release_string(&old);
+}
+
+/* ---- invariants ---- */
+
+static void verify_keys(const kvd_config_t *cfg, const key_schema_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const key_schema_t *e = &t[i];
+        const void *f = cfield_at(cfg, e->offset);
+        switch (e->type) {
+        case KEY_INT:
+            KVD_ASSERT(*(const int *)f >= e->min);
+            KVD_ASSERT(*(const int *)f <= e->max);
+            break;
+        case KEY_MEMORY:
+            KVD_ASSERT(*(const int64_t *)f >= e->min);
+            KVD_ASSERT(*(const int64_t *)f <= e->max);
+            break;
+        case KEY_ENUM:
+            KVD_ASSERT(strcmp(kvd_config_choice_name(e->choices, *(const int *)f), "?") != 0);
+            break;
+        case KEY_STRING: KVD_ASSERT(*(char *const *)f != NULL); break;
+        case KEY_BOOL: break;
+        case KEY_LISTEN:
+            KVD_ASSERT(cfg->nlisten >= 1 && cfg->nlisten <= KVD_CONFIG_MAX_LISTEN);
+            for (int j = 0; j < cfg->nlisten; j++) {
+                KVD_ASSERT(cfg->listen[j].host[0] != '\0');
+                KVD_ASSERT(cfg->listen[j].port >= 0 && cfg->listen[j].port <= 65535);
+            }
+            break;
+        case KEY_MODULES:
+            KVD_ASSERT(cfg->nmodules >= 0 && cfg->nmodules <= KVD_CONFIG_MAX_MODULES);
+            for (int j = 0; j < cfg->nmodules; j++)
+                KVD_ASSERT(cfg->modules[j].path != NULL && cfg->modules[j].path[0] != '\0');
+            break;
+        case KEY_SECTION: verify_keys(cfg, e->children, e->nchildren); break;
+        }
+    }
+}
+
+void kvd_config_verify(const kvd_config_t *cfg)
+{
+    KVD_ASSERT(cfg != NULL);
+    verify_keys(cfg, top_keys, KVD_ARRAY_LEN(top_keys));
+    kvd_config_params_verify(cfg);
 }
 
 /* ---- memory sizes ---- */
@@ -831,8 +876,8 @@ int kvd_config_load(const char *path, kvd_config_t *cfg, char *err, size_t errle
         KVD_ASSERT(err[0] != '\0');
         return -1;
     }
-    KVD_ASSERT(cfg->nlisten >= 1 && cfg->nlisten <= KVD_CONFIG_MAX_LISTEN);
     cfg->source = kvd_strdup(path);
+    KVD_VERIFY(kvd_config_verify(cfg));
     return 0;
 }
 

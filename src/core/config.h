@@ -153,6 +153,11 @@ int kvd_config_load(const char *path, kvd_config_t *cfg, char *err, size_t errle
 void kvd_config_free(kvd_config_t *cfg);
 /* Deep copy; dst is treated as uninitialised (free it first if it owns memory). */
 void kvd_config_copy(kvd_config_t *dst, const kvd_config_t *src);
+/*
+ * Assert that every field holds a value its schema allows (ranges, enum
+ * values, non-NULL strings, listen and module counts).  Cheap: O(fields).
+ */
+void kvd_config_verify(const kvd_config_t *cfg);
 /* Replace a string field of a kvd_config_t (e.g. &cfg->pidfile) with a copy
  * of value, releasing the old text when it was allocated. */
 void kvd_config_set_string(char **field, const char *value);

@@ -63,7 +63,8 @@ extern const char kvd_config_static_text[];
 #define KVD_CONFIG_STATIC_AOF (kvd_config_static_text + 3)
 bool kvd_config_str_is_static(const char *s);
 
-/* Set the fields config_params.c owns (the Redis-only parameters). */
+/* Set, and check, the fields config_params.c owns (the Redis-only parameters). */
 void kvd_config_params_defaults(kvd_config_t *cfg);
+void kvd_config_params_verify(const kvd_config_t *cfg);
 
 #endif /* KVD_CONFIG_INT_H */

@@ -262,6 +262,37 @@ void kvd_config_params_defaults(kvd_config_t *cfg)
     cfg->set_max_listpack_value = 64;
 }
 
+void kvd_config_params_verify(const kvd_config_t *cfg)
+{
+    KVD_ASSERT(cfg != NULL);
+    for (size_t i = 0; i < NPARAMS; i++) {
+        const param_t *p = &params[i];
+        /* Views and custom setters check their own values below. */
+        if (!(p->flags & P_OWNED) || p->set != NULL)
+            continue;
+        const void *f = cfield_at(cfg, p);
+        switch (p->type) {
+        case P_INT: KVD_ASSERT(*(const int *)f >= p->min && *(const int *)f <= p->max); break;
+        case P_INT64:
+        case P_MEMORY:
+            KVD_ASSERT(*(const int64_t *)f >= p->min && *(const int64_t *)f <= p->max);
+            break;
+        case P_ENUM:
+            KVD_ASSERT(strcmp(kvd_config_choice_name(p->choices, *(const int *)f), "?") != 0);
+            break;
+        case P_STRING: KVD_ASSERT(*(char *const *)f != NULL); break;
+        case P_UMEMORY:
+        case P_BOOL:
+        case P_VIEW: break;
+        }
+    }
+    KVD_ASSERT(cfg->hz >= HZ_MIN && cfg->hz <= HZ_MAX);
+    KVD_ASSERT(cfg->save != NULL);
+    KVD_ASSERT((cfg->notify_keyspace_events & ~(KVD_NOTIFY_ALL | KVD_NOTIFY_KEYSPACE |
+                                                KVD_NOTIFY_KEYEVENT | KVD_NOTIFY_NEW |
+                                                KVD_NOTIFY_KEY_MISS)) == 0);
+}
+
 static int lookup(const char *name)
 {
     for (size_t i = 0; i < NPARAMS; i++)
@@ -613,6 +644,7 @@ int kvd_config_set_many(kvd_config_t *cfg, const char *const *names, const char 
         }
     }
     kvd_config_free(&backup);
+    KVD_VERIFY(kvd_config_verify(cfg));
     return 0;
 }
 

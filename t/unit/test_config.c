@@ -16,6 +16,7 @@
 #endif
 #include <check.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,10 +154,21 @@ START_TEST(test_defaults)
     ck_assert(c.activerehashing);
     ck_assert_int_eq(c.active_expire_effort, 1);
     ck_assert(!c.lazyfree_lazy_user_del);
+    kvd_config_verify(&c);
     /* Freeing a default config is harmless, and so is freeing it twice. */
     kvd_config_free(&c);
     kvd_config_free(&c);
     ck_assert_uint_eq(kvd_memory_used(), before);
+}
+END_TEST
+
+/* kvd_config_verify() stops on a value outside its schema (SIGABRT). */
+START_TEST(test_verify_catches_bad_value)
+{
+    kvd_config_t c;
+    kvd_config_defaults(&c);
+    c.shards = 0;
+    kvd_config_verify(&c);
 }
 END_TEST
 
@@ -198,6 +210,7 @@ START_TEST(test_load_good)
     ck_assert_ptr_null(c.modules[0].options);
     ck_assert_str_eq(c.modules[1].path, "/usr/lib/kvd/modules/tls.so");
     ck_assert_str_eq(c.modules[1].options, "cert=/etc/kvd/cert.pem key=/etc/kvd/key.pem");
+    kvd_config_verify(&c);
     kvd_config_free(&c);
 }
 END_TEST
@@ -819,6 +832,7 @@ START_TEST(test_set_then_get)
     ck_assert_msg(kvd_config_set(&c, name, set_get_cases[_i][1], err, sizeof(err)) == 0,
                   "CONFIG SET %s '%s': %s", name, set_get_cases[_i][1], err);
     ck_assert_str_eq(get_one(&c, name), set_get_cases[_i][2]);
+    kvd_config_verify(&c);
     kvd_config_free(&c);
 }
 END_TEST
@@ -1146,6 +1160,7 @@ static Suite *config_suite(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("load");
     tcase_add_test(tc, test_defaults);
+    tcase_add_test_raise_signal(tc, test_verify_catches_bad_value, SIGABRT);
     tcase_add_test(tc, test_load_good);
     tcase_add_test(tc, test_load_empty_and_single_listen);
     tcase_add_test(tc, test_shipped_file_is_defaults);
