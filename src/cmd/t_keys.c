@@ -2,10 +2,10 @@
  * t_keys.c - generic key commands: DEL, UNLINK, EXISTS, TYPE, RENAME,
  * RENAMENX, KEYS, SCAN, RANDOMKEY, TOUCH, COPY, MOVE, SWAPDB, OBJECT.
  *
- * Everything goes through the keyspace API of db/db.h.  Entry pointers die
- * at the next write to their database, so commands that move a value
- * (RENAME, MOVE, COPY) first take a snapshot of it, then delete, then
- * store: see value_snapshot_t.
+ * Everything goes through the keyspace API of db/db.h.  RENAME and MOVE
+ * hand the value over with kvd_db_rename, in O(1).  Entry pointers die at
+ * the next write to their database, so COPY takes a snapshot of the value
+ * before it writes: see value_snapshot_t.
  */
 #include "client.h"
 #include "shard.h"
@@ -73,7 +73,7 @@ static bool same_bytes(const kvd_arg_t *a, const kvd_arg_t *b)
     return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
 }
 
-/* ---- value snapshots: what RENAME, MOVE and COPY carry between keys ---- */
+/* ---- value snapshots: what COPY carries between keys ---- */
 
 typedef struct value_snapshot {
     kvd_type_t type;
@@ -164,26 +164,6 @@ static void snapshot_store(value_snapshot_t *v, kvd_db_t *db, const char *key, s
         kvd_db_set_expire(db, e, v->expire_ms);
 }
 
-/*
- * Take key's value out of db and delete the key.  A collection is deep
- * copied first, because db.h has no way to hand a value to another key
- * without freeing it (kvd_entry_set_ptr refuses NULL); a kvd_db_move or
- * kvd_db_rename primitive would make RENAME and MOVE O(1) again, for
- * strings too.  Returns false when the key is gone.
- */
-static bool snapshot_detach(value_snapshot_t *v, kvd_db_t *db, const kvd_arg_t *key)
-{
-    kvd_entry_t *e = kvd_db_find(db, key->ptr, key->len);
-    if (e == NULL) /* expired since the caller looked: the clock is read per lookup */
-        return false;
-    snapshot_take(v, db, e);
-    if (v->type != KVD_TYPE_STRING)
-        v->ptr = collection_dup(v->type, v->enc, v->ptr);
-    bool deleted = kvd_db_delete(db, key->ptr, key->len);
-    KVD_ASSERT(deleted);
-    return true;
-}
-
 /* ---- DEL, UNLINK, EXISTS, TOUCH, TYPE ---- */
 
 /* UNLINK is DEL: kvd frees values inline (no lazy-free thread yet). */
@@ -238,13 +218,11 @@ static void rename_generic(kvd_client_t *c, bool nx)
         kvd_reply_int(c->reply, 0);
         return;
     }
-    value_snapshot_t v;
-    if (!snapshot_detach(&v, c->db, src)) {
+    /* Found again inside: the clock is read per lookup, so it may be gone. */
+    if (kvd_db_rename(c->db, src->ptr, src->len, c->db, dst->ptr, dst->len) == NULL) {
         kvd_reply_error(c->reply, "ERR no such key");
         return;
     }
-    snapshot_store(&v, c->db, dst->ptr, dst->len);
-    snapshot_release(&v);
     if (nx)
         kvd_reply_int(c->reply, 1);
     else
@@ -277,14 +255,8 @@ static void move_command(kvd_client_t *c)
         kvd_reply_int(c->reply, 0);
         return;
     }
-    value_snapshot_t v;
-    if (!snapshot_detach(&v, c->db, key)) {
-        kvd_reply_int(c->reply, 0);
-        return;
-    }
-    snapshot_store(&v, dst, key->ptr, key->len);
-    snapshot_release(&v);
-    kvd_reply_int(c->reply, 1);
+    bool moved = kvd_db_rename(c->db, key->ptr, key->len, dst, key->ptr, key->len) != NULL;
+    kvd_reply_int(c->reply, moved);
 }
 
 /* COPY's options; -1 after replying an error.  The DB index is checked as
