@@ -421,11 +421,29 @@ static yaml_node_t *node_at(load_ctx_t *lc, int index)
 
 /* ---- loading: scalar values ---- */
 
+/* "-123" too long for int64: a number, just out of range. */
+static bool is_long_number(const yaml_node_t *v)
+{
+    const char *s = scalar_text(v);
+    size_t len = scalar_len(v), i = (len > 0 && s[0] == '-') ? 1 : 0;
+    if (len - i < 19 || s[i] < '1' || s[i] > '9')
+        return false;
+    for (; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 static int apply_int(load_ctx_t *lc, const key_schema_t *e, yaml_node_t *v, const char *key)
 {
     char buf[CONFIG_EXCERPT + 8];
     int64_t n;
-    if (v->type != YAML_SCALAR_NODE || !kvd_str2ll(scalar_text(v), scalar_len(v), &n))
+    bool parsed = v->type == YAML_SCALAR_NODE && kvd_str2ll(scalar_text(v), scalar_len(v), &n);
+    if (!parsed && v->type == YAML_SCALAR_NODE && is_long_number(v))
+        return fail_at(lc, v, "%s: %.*s is out of range (%" PRId64 "..%" PRId64 ")", key,
+                       (int)(scalar_len(v) < CONFIG_EXCERPT ? scalar_len(v) : CONFIG_EXCERPT),
+                       scalar_text(v), e->min, e->max);
+    if (!parsed)
         return fail_at(lc, v, "%s: expected an integer, got %s", key,
                        describe(v, buf, sizeof(buf)));
     if (n < e->min || n > e->max)
