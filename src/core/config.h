@@ -87,8 +87,8 @@ typedef struct kvd_config {
     int log_level;         /* kvd_log_level_t */
     bool daemonize;
     kvd_affinity_t cpu_affinity;
-    int64_t proto_max_bulk_len;        /* default 512 MiB, 1 MiB .. 1 TiB? (Redis: >= 1mb) */
-    int64_t client_query_buffer_limit; /* default 1 GiB, 1 MiB .. */
+    int64_t proto_max_bulk_len;        /* default 512 MiB, 1 MiB .. INT64_MAX (Redis's range) */
+    int64_t client_query_buffer_limit; /* default 1 GiB, 1 MiB .. INT64_MAX */
     bool appendonly;
     kvd_fsync_t appendfsync;
     kvd_module_conf_t modules[KVD_CONFIG_MAX_MODULES];
