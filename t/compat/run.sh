@@ -315,7 +315,8 @@ run_unit() {
         # process) in its own process group and kills all of it.
         (cd "$WORK/redis" && TERM=dumb exec timeout -k 10 "$UNIT_TIMEOUT" \
             tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
-            --single "$unit" "${TCL_FLAGS[@]}") >>"$log" 2>&1 </dev/null &
+            --single "$unit" --baseport "$(( 22000 + RANDOM % 20000 ))" --portcount 100 \
+            "${TCL_FLAGS[@]}") >>"$log" 2>&1 </dev/null &
         SUITE_PID=$!
         wait "$SUITE_PID"
         rc=$?
