@@ -25,3 +25,9 @@ TESTS += t/unit/test_string
 t_unit_test_string_SOURCES = t/unit/test_string.c
 t_unit_test_string_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_string_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += t/unit/test_server
+TESTS += t/unit/test_server
+t_unit_test_server_SOURCES = t/unit/test_server.c
+t_unit_test_server_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_server_LDADD = $(UNIT_LIBS)

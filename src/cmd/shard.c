@@ -56,14 +56,24 @@ void kvd_shard_unlink_client(kvd_shard_t *s, kvd_client_t *c)
     s->nclients--;
 }
 
-/* Active expiry gets 25% of each cron period, as Redis's default effort does. */
+/*
+ * Active expiry gets 25% of each cron period, as Redis's default effort
+ * does; incremental rehashing of idle tables gets 1 ms per database at
+ * most, like Redis's activerehashing.
+ */
 void kvd_shard_cron(kvd_shard_t *s)
 {
     uint64_t budget_us = 1000000 / (uint64_t)(s->hz > 0 ? s->hz : 10) / 4;
     uint64_t per_db = budget_us / (uint64_t)s->ndbs + 1;
-    for (int i = 0; i < s->ndbs; i++)
+    for (int i = 0; i < s->ndbs; i++) {
         if (kvd_db_expires_size(s->dbs[i]) > 0)
             kvd_db_active_expire(s->dbs[i], per_db);
+        if (s->cfg->activerehashing)
+            kvd_db_rehash_step(s->dbs[i], 1000);
+    }
+    size_t used = kvd_memory_used();
+    if (used > s->used_memory_peak)
+        s->used_memory_peak = used;
 }
 
 void kvd_shard_reset_stats(kvd_shard_t *s)

@@ -40,8 +40,8 @@ static void make_absolute(char **field)
     size_t n = strlen(cwd) + strlen(*field) + 2;
     char *abs = kvd_malloc(n);
     snprintf(abs, n, "%s/%s", cwd, *field);
-    kvd_free(*field);
-    *field = abs;
+    kvd_config_set_string(field, abs);
+    kvd_free(abs);
 }
 
 static int load_config(const char *path, kvd_config_t *cfg)
@@ -57,8 +57,7 @@ static int load_config(const char *path, kvd_config_t *cfg)
     /* Workers re-read the file on SIGHUP after changing directory. */
     char *abs = realpath(path, NULL);
     if (abs != NULL) {
-        kvd_free(cfg->source);
-        cfg->source = kvd_strdup(abs);
+        kvd_config_set_string(&cfg->source, abs);
         free(abs);
     }
     make_absolute(&cfg->pidfile);

@@ -166,6 +166,10 @@ static void process_input(kvd_conn_t *conn)
             continue;
         c->argc = conn->argv.argc;
         c->argv = conn->argv.v;
+        /* CLIENT LIST reports the query buffer as the command sees it: its own
+         * bytes and everything pipelined after them. */
+        c->qbuf_len = conn->query.len - (conn->qstart - conn->parser.consumed);
+        c->qbuf_free = conn->query.cap - conn->query.len;
         c->last_interaction_ms = kvd_env_now_ms(shard->env);
         kvd_dispatch(c);
         c->argc = 0;

@@ -300,6 +300,7 @@ void kvd_config_merge_live(kvd_config_t *running, const kvd_config_t *loaded)
         running->field = tmp_;                                                 \
     } while (0)
     KEEP(nlisten);
+    KEEP(tcp_backlog);
     KEEP(shards);
     KEEP(databases);
     KEEP(daemonize);
