@@ -193,19 +193,72 @@ static line_status_t find_header_end(kvd_resp_parser_t *p, const char *buf, size
     return st;
 }
 
+/* Plain digits that cannot overflow an int64 whatever they are. */
+#define FAST_DIGITS 18
+
+/*
+ * The common header: its marker, 1..18 digits without a leading zero,
+ * '\r' and one more byte, all read in one pass without the line search.
+ * Anything else (a sign, a leading zero, more digits, a partial or
+ * malformed line) returns false and takes the general path, which reaches
+ * the same verdict on the lines this one accepts.
+ */
+static inline bool fast_header(const char *buf, size_t len, size_t pos, size_t max, int64_t *n,
+                               size_t *end)
+{
+    KVD_ASSERT(pos < len);
+    size_t i = pos + 1;
+    size_t stop = len - i > FAST_DIGITS ? i + FAST_DIGITS : len;
+    uint64_t v = 0;
+    for (; i < stop; i++) {
+        unsigned d = (unsigned)(unsigned char)buf[i] - '0';
+        if (d > 9)
+            break;
+        v = v * 10 + d;
+    }
+    size_t digits = i - pos - 1;
+    if (digits == 0 || len - i < 2 || buf[i] != '\r' || i - pos > max)
+        return false;
+    if (digits > 1 && buf[pos + 1] == '0')
+        return false;
+    *n = (int64_t)v;
+    *end = i;
+    return true;
+}
+
+typedef enum { HDR_OK, HDR_AGAIN, HDR_TOO_BIG, HDR_BAD_MARKER, HDR_BAD_NUMBER } header_status_t;
+
+/* The "<marker><n>\r?" line at p->pos: its number and where its '\r' is. */
+static header_status_t read_header(kvd_resp_parser_t *p, const char *buf, size_t len, char marker,
+                                   size_t max, int64_t *n, size_t *end)
+{
+    if (kvd_likely(p->pos < len && buf[p->pos] == marker) &&
+        fast_header(buf, len, p->pos, max, n, end))
+        return HDR_OK;
+    line_status_t st = find_header_end(p, buf, len, max, end);
+    if (st != LINE_FOUND)
+        return st == LINE_TOO_BIG ? HDR_TOO_BIG : HDR_AGAIN;
+    if (buf[p->pos] != marker)
+        return HDR_BAD_MARKER;
+    if (!parse_ll(buf + p->pos + 1, *end - p->pos - 1, n))
+        return HDR_BAD_NUMBER;
+    return HDR_OK;
+}
+
 /* "*<n>\r\n": sets p->remaining; n <= 0 is an empty command. */
 static kvd_resp_status_t read_count(kvd_resp_parser_t *p, const char *buf, size_t len,
                                     kvd_argv_t *argv, const kvd_resp_limits_t *limits)
 {
     KVD_ASSERT(p->pos == 0 && buf[0] == '*');
-    size_t end;
-    line_status_t st = find_header_end(p, buf, len, limits->max_inline_len, &end);
-    if (st == LINE_TOO_BIG)
-        return fail(p, "Protocol error: too big mbulk count string");
-    if (st == LINE_AGAIN)
-        return KVD_RESP_AGAIN;
     int64_t n;
-    if (!parse_ll(buf + 1, end - 1, &n) || n > limits->max_multibulk_len)
+    size_t end;
+    switch (read_header(p, buf, len, '*', limits->max_inline_len, &n, &end)) {
+    case HDR_OK: break;
+    case HDR_AGAIN: return KVD_RESP_AGAIN;
+    case HDR_TOO_BIG: return fail(p, "Protocol error: too big mbulk count string");
+    default: return fail(p, "Protocol error: invalid multibulk length");
+    }
+    if (n > limits->max_multibulk_len)
         return fail(p, "Protocol error: invalid multibulk length");
     if (n > KVD_RESP_UNAUTH_MAX_MULTIBULK && limits->unauthenticated)
         return fail(p, "Protocol error: unauthenticated multibulk length");
@@ -213,9 +266,19 @@ static kvd_resp_status_t read_count(kvd_resp_parser_t *p, const char *buf, size_
     p->scan = 0;
     p->remaining = n > 0 ? n : 0;
     argv->argc = 0;
-    if (n > 0)
-        argv_reserve(argv, n < ARGV_PREALLOC_MAX ? (int)n : ARGV_PREALLOC_MAX);
+    int reserve = n < ARGV_PREALLOC_MAX ? (int)n : ARGV_PREALLOC_MAX;
+    if (reserve > argv->cap)
+        argv_reserve(argv, reserve);
     return KVD_RESP_OK;
+}
+
+static kvd_resp_status_t fail_marker(kvd_resp_parser_t *p, char c)
+{
+    /* Redis's reply maps CR and LF to spaces; keep the text equal to it. */
+    snprintf(p->error, sizeof(p->error), "Protocol error: expected '$', got '%c'",
+             c == '\r' || c == '\n' ? ' ' : c);
+    p->kind = KIND_FAILED;
+    return KVD_RESP_ERROR;
 }
 
 /* "$<n>\r\n": sets p->bulk_len. */
@@ -223,22 +286,16 @@ static kvd_resp_status_t read_bulk_header(kvd_resp_parser_t *p, const char *buf,
                                           const kvd_resp_limits_t *limits)
 {
     KVD_ASSERT(p->bulk_len < 0 && p->remaining > 0);
-    size_t end;
-    line_status_t st = find_header_end(p, buf, len, limits->max_inline_len, &end);
-    if (st == LINE_TOO_BIG)
-        return fail(p, "Protocol error: too big bulk count string");
-    if (st == LINE_AGAIN)
-        return KVD_RESP_AGAIN;
-    char c = buf[p->pos];
-    if (kvd_unlikely(c != '$')) {
-        /* Redis's reply maps CR and LF to spaces; keep the text equal to it. */
-        snprintf(p->error, sizeof(p->error), "Protocol error: expected '$', got '%c'",
-                 c == '\r' || c == '\n' ? ' ' : c);
-        p->kind = KIND_FAILED;
-        return KVD_RESP_ERROR;
-    }
     int64_t n;
-    if (!parse_ll(buf + p->pos + 1, end - p->pos - 1, &n) || n < 0 || n > limits->max_bulk_len)
+    size_t end;
+    switch (read_header(p, buf, len, '$', limits->max_inline_len, &n, &end)) {
+    case HDR_OK: break;
+    case HDR_AGAIN: return KVD_RESP_AGAIN;
+    case HDR_TOO_BIG: return fail(p, "Protocol error: too big bulk count string");
+    case HDR_BAD_MARKER: return fail_marker(p, buf[p->pos]);
+    default: return fail(p, "Protocol error: invalid bulk length");
+    }
+    if (n < 0 || n > limits->max_bulk_len)
         return fail(p, "Protocol error: invalid bulk length");
     if (n > KVD_RESP_UNAUTH_MAX_BULK && limits->unauthenticated)
         return fail(p, "Protocol error: unauthenticated bulk length");
