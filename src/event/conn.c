@@ -219,9 +219,12 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
         kvd_conn_close(conn, "query buffer limit");
         return;
     }
-    if (conn->out.len - conn->out_sent > KVD_CONN_OUT_PAUSE)
-        set_reading(conn, false);
-    flush_output(conn);
+    if (!flush_output(conn))
+        return;
+    /* Pause reading while a big backlog of replies waits for the socket;
+     * conn_write_cb resumes once it drains. */
+    set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
+                          !(conn->client.flags & KVD_CLIENT_PROTOCOL_ERROR));
 }
 
 static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)

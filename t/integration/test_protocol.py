@@ -128,3 +128,15 @@ def test_idle_timeout():
         assert s.recv(100) == b"+PONG\r\n"
         assert s.recv(100) == b""  # closed after ~1 s idle
         s.close()
+
+
+def test_reading_resumes_after_big_reply_written_at_once(kvd_port):
+    """A reply above the 1 MB pause threshold that the socket takes in one
+    write must not leave the connection deaf (regression: it stopped reading)."""
+    r = redis.Redis(port=kvd_port, socket_timeout=5)
+    for size in (1024 * 1024 + 1, 1536 * 1024, 4 * 1024 * 1024):
+        r.set("big2", b"z" * size)
+        assert len(r.get("big2")) == size
+        assert r.ping()
+        assert r.get("big2") is not None
+    r.delete("big2")
