@@ -12,7 +12,7 @@
  * The one randomized test prints "seed=N" and replays with SEED=N.
  */
 #ifdef HAVE_CONFIG_H
-#include <config.h>
+#include "auto_config.h"
 #endif
 #include <check.h>
 #include <inttypes.h>
