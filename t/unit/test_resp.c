@@ -693,12 +693,14 @@ static void gen_inline_arg(kvd_buf_t *w, kvd_buf_t *val)
     int style = (int)rnd_below(4);
     if (style == 0 && n == 0)
         n = 1; /* a bare argument cannot be empty */
-    if (style == 3) /* bare prefix running into a double-quoted part */
-        for (size_t i = 0; i < 1 + rnd_below(3); i++) {
+    if (style == 3) { /* bare prefix running into a double-quoted part */
+        size_t prefix = 1 + rnd_below(3);
+        for (size_t i = 0; i < prefix; i++) {
             char c = bare[rnd_below(sizeof(bare) - 1)];
             kvd_buf_append_char(w, c);
             kvd_buf_append_char(val, c);
         }
+    }
     if (style != 0)
         kvd_buf_append_char(w, style == 2 ? '\'' : '"');
     for (size_t i = 0; i < n; i++) {
@@ -707,7 +709,7 @@ static void gen_inline_arg(kvd_buf_t *w, kvd_buf_t *val)
             c = bare[rnd_below(sizeof(bare) - 1)];
             kvd_buf_append_char(w, c);
         } else if (style == 2) {
-            c = (char)(' ' + rnd_below(95)); /* printable, no backslash at the end trouble */
+            c = (char)(' ' + rnd_below(95)); /* printable, without backslash: '\\' before the closing quote would escape it */
             if (c == '\\')
                 c = '/';
             if (c == '\'')
@@ -720,7 +722,7 @@ static void gen_inline_arg(kvd_buf_t *w, kvd_buf_t *val)
             if (e != NULL && rnd_below(4) != 0)
                 kvd_buf_printf(w, "\\%c", esc_to[e - esc_from]);
             else if (c == '\0' || c == '\n' || c == '"' || c == '\\' || rnd_below(8) == 0)
-                kvd_buf_printf(w, "\\x%02x", (unsigned)(unsigned char)c);
+                kvd_buf_printf(w, rnd_below(2) ? "\\x%02x" : "\\x%02X", (unsigned)(unsigned char)c);
             else
                 kvd_buf_append_char(w, c);
         }
