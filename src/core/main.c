@@ -113,14 +113,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "kvd: configuration file %s test failed\n", conf);
         return 1;
     }
+    int rc;
     if (test) {
         printf("kvd: the configuration file %s syntax is ok\n", conf ? conf : "(built-in defaults)");
         printf("kvd: configuration file %s test is successful\n", conf ? conf : "(built-in defaults)");
-        return 0;
+        rc = 0;
+    } else if (sig != NULL) {
+        rc = kvd_signal_master(&cfg, sig);
+    } else {
+        rc = run(&cfg);
     }
-    if (sig != NULL)
-        return kvd_signal_master(&cfg, sig);
-    int rc = run(&cfg);
     kvd_config_free(&cfg);
     return rc;
 }
