@@ -709,7 +709,7 @@ static void gen_inline_arg(kvd_buf_t *w, kvd_buf_t *val)
             c = bare[rnd_below(sizeof(bare) - 1)];
             kvd_buf_append_char(w, c);
         } else if (style == 2) {
-            c = (char)(' ' + rnd_below(95)); /* printable, without backslash: '\\' before the closing quote would escape it */
+            c = (char)(' ' + rnd_below(95)); /* printable, no backslash: it could escape the closing quote */
             if (c == '\\')
                 c = '/';
             if (c == '\'')
