@@ -121,5 +121,8 @@ void kvd_register_string_commands(void);
 void kvd_register_bitops_commands(void);
 void kvd_register_expire_commands(void);
 void kvd_register_function_commands(void);
+void kvd_register_list_commands(void);
+void kvd_register_hash_commands(void);
+void kvd_register_set_commands(void);
 
 #endif /* KVD_COMMAND_H */

@@ -125,27 +125,6 @@ static void snapshot_release(value_snapshot_t *v)
 }
 
 /*
- * Deep copy of a collection for COPY.  Each collection type adds its case
- * here when it lands (list, set, zset, hash); until then no entry can hold
- * a collection, so reaching this is a bug.
- */
-static void *collection_dup(kvd_type_t type, kvd_encoding_t enc, const void *ptr)
-{
-    KVD_UNUSED(enc);
-    KVD_UNUSED(ptr);
-    switch (type) {
-    case KVD_TYPE_LIST:
-    case KVD_TYPE_SET:
-    case KVD_TYPE_ZSET:
-    case KVD_TYPE_HASH:
-    case KVD_TYPE_STRING:
-        break;
-    }
-    KVD_ASSERT(!"COPY of a collection type without a deep-copy hook");
-    return NULL;
-}
-
-/*
  * Store the snapshot at key with the encoding it had (Redis keeps raw raw
  * and embstr embstr when it duplicates or moves a string) and its expiry.
  */
@@ -313,7 +292,7 @@ static void copy_command(kvd_client_t *c)
     value_snapshot_t v;
     snapshot_take(&v, c->db, e);
     if (v.type != KVD_TYPE_STRING)
-        v.ptr = collection_dup(v.type, v.enc, v.ptr);
+        v.ptr = kvd_value_dup(v.type, v.enc, v.ptr);
     snapshot_store(&v, dstdb, dst->ptr, dst->len);
     snapshot_release(&v);
     kvd_reply_int(c->reply, 1);

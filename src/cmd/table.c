@@ -143,4 +143,7 @@ void kvd_commands_init(void)
     kvd_register_bitops_commands();
     kvd_register_expire_commands();
     kvd_register_function_commands();
+    kvd_register_list_commands();
+    kvd_register_hash_commands();
+    kvd_register_set_commands();
 }

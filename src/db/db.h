@@ -54,6 +54,10 @@ typedef struct kvd_db kvd_db_t;
 /* Frees a collection value; registered per type by the type's file. */
 typedef void kvd_value_free_fn(void *ptr, kvd_encoding_t enc);
 void kvd_db_register_free(kvd_type_t type, kvd_value_free_fn *fn);
+/* Deep-copies a collection value (COPY); registered per type like free. */
+typedef void *kvd_value_dup_fn(const void *ptr, kvd_encoding_t enc);
+void kvd_db_register_dup(kvd_type_t type, kvd_value_dup_fn *fn);
+void *kvd_value_dup(kvd_type_t type, kvd_encoding_t enc, const void *ptr);
 
 /* Per-database counters that INFO reports (summed over databases). */
 typedef struct kvd_db_stats {

@@ -6,11 +6,25 @@
 #include "db_impl.h"
 
 static kvd_value_free_fn *value_free_fns[KVD_TYPE_HASH + 1];
+static kvd_value_dup_fn *value_dup_fns[KVD_TYPE_HASH + 1];
 
 void kvd_db_register_free(kvd_type_t type, kvd_value_free_fn *fn)
 {
     KVD_ASSERT(type > KVD_TYPE_STRING && type <= KVD_TYPE_HASH);
     value_free_fns[type] = fn;
+}
+
+void kvd_db_register_dup(kvd_type_t type, kvd_value_dup_fn *fn)
+{
+    KVD_ASSERT(type > KVD_TYPE_STRING && type <= KVD_TYPE_HASH);
+    value_dup_fns[type] = fn;
+}
+
+void *kvd_value_dup(kvd_type_t type, kvd_encoding_t enc, const void *ptr)
+{
+    KVD_ASSERT(type > KVD_TYPE_STRING && type <= KVD_TYPE_HASH);
+    KVD_ASSERT(value_dup_fns[type] != NULL); /* every collection type registers one */
+    return value_dup_fns[type](ptr, enc);
 }
 
 const char *kvd_type_name(kvd_type_t t)
