@@ -4,6 +4,7 @@
  */
 #include "client.h"
 #include "shard.h"
+#include "db/db.h"
 #include "core/util.h"
 #include "proto/reply.h"
 
@@ -50,6 +51,15 @@ int kvd_client_select(kvd_client_t *c, int index)
 void kvd_reply_wrong_type(kvd_client_t *c)
 {
     kvd_reply_error(c->reply, "WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+int kvd_check_type(kvd_client_t *c, const kvd_entry_t *e, int type)
+{
+    KVD_ASSERT(e != NULL);
+    if ((int)kvd_entry_type(e) == type)
+        return 0;
+    kvd_reply_wrong_type(c);
+    return -1;
 }
 
 void kvd_reply_syntax_error(kvd_client_t *c)

@@ -17,6 +17,7 @@
 
 typedef struct kvd_shard kvd_shard_t;
 typedef struct kvd_db kvd_db_t;
+typedef struct kvd_entry kvd_entry_t;
 
 enum {
     KVD_CLIENT_CLOSE_AFTER_REPLY = 1u << 0, /* QUIT, protocol error */
@@ -75,6 +76,8 @@ void kvd_dispatch(kvd_client_t *c);
 
 /* Common error replies with Redis's wording. */
 void kvd_reply_wrong_type(kvd_client_t *c);   /* WRONGTYPE Operation against a key holding the wrong kind of value */
+/* 0 when e holds `type`; otherwise replies WRONGTYPE and returns -1.  e != NULL. */
+int kvd_check_type(kvd_client_t *c, const kvd_entry_t *e, int type);
 void kvd_reply_syntax_error(kvd_client_t *c); /* ERR syntax error */
 void kvd_reply_not_int(kvd_client_t *c);      /* ERR value is not an integer or out of range */
 void kvd_reply_arity(kvd_client_t *c);        /* ERR wrong number of arguments for '%s' command */

@@ -120,10 +120,8 @@ static void getbit_command(kvd_client_t *c)
         kvd_reply_int(c->reply, 0);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     const uint8_t *p = entry_bytes(e, &len, tmp);
@@ -209,10 +207,8 @@ static void bitcount_command(kvd_client_t *c)
         kvd_reply_int(c->reply, 0);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     const uint8_t *p = entry_bytes(e, &len, tmp);
@@ -316,10 +312,8 @@ static void bitpos_command(kvd_client_t *c)
         kvd_reply_int(c->reply, bit ? -1 : 0);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     const uint8_t *p = entry_bytes(e, &len, tmp);

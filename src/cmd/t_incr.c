@@ -21,10 +21,8 @@
  */
 static int entry_ll(kvd_client_t *c, const kvd_entry_t *e, int64_t *out)
 {
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return -1;
-    }
     if (kvd_entry_int(e, out))
         return 0;
     char tmp[32];
@@ -122,10 +120,8 @@ static void incrbyfloat_command(kvd_client_t *c)
     long double value = 0, by;
     kvd_entry_t *e = kvd_db_find(c->db, key->ptr, key->len);
     if (e != NULL) {
-        if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-            kvd_reply_wrong_type(c);
+        if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
             return;
-        }
         char tmp[32];
         size_t len;
         const char *p = kvd_entry_str(e, &len, tmp);

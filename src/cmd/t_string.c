@@ -35,10 +35,8 @@ typedef enum { SET_REPLY_OK, SET_REPLY_ONE_ZERO } set_reply_t;
 /* Reply the value of a string entry (bulk), or WRONGTYPE.  Returns -1 on WRONGTYPE. */
 static int reply_string_entry(kvd_client_t *c, const kvd_entry_t *e)
 {
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return -1;
-    }
     char tmp[32];
     size_t len;
     const char *p = kvd_entry_str(e, &len, tmp);
@@ -249,10 +247,8 @@ static void getex_command(kvd_client_t *c)
         kvd_reply_null(c->reply);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     int64_t when = 0;
     if (o.unit != UNIT_NONE && expire_to_abs_ms(c, o.unit, o.expire, &when) < 0)
         return;
@@ -328,10 +324,8 @@ static void append_command(kvd_client_t *c)
         kvd_reply_int(c->reply, (int64_t)val->len);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     kvd_entry_str(e, &len, tmp);
@@ -349,10 +343,8 @@ static void strlen_command(kvd_client_t *c)
         kvd_reply_int(c->reply, 0);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     kvd_entry_str(e, &len, tmp);
@@ -393,10 +385,8 @@ static void getrange_command(kvd_client_t *c)
         kvd_reply_bulk(c->reply, "", 0);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     const char *p = kvd_entry_str(e, &len, tmp);
@@ -441,10 +431,8 @@ static void setrange_command(kvd_client_t *c)
         setrange_new(c, key, off, val);
         return;
     }
-    if (kvd_entry_type(e) != KVD_TYPE_STRING) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_STRING) < 0)
         return;
-    }
     char tmp[32];
     size_t len;
     kvd_entry_str(e, &len, tmp);
