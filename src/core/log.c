@@ -17,6 +17,7 @@ static kvd_log_level_t current_level = KVD_LOG_NOTICE;
 static int log_fd = STDERR_FILENO;
 static char log_path[4096];
 static char log_role[16] = "M";
+static bool echo_warnings;
 
 static const char *const level_names[] = {"debug", "verbose", "notice", "warning"};
 static const char level_marks[] = {'.', '-', '*', '#'};
@@ -35,6 +36,11 @@ kvd_log_level_t kvd_log_get_level(void)
 void kvd_log_set_role(const char *role)
 {
     snprintf(log_role, sizeof(log_role), "%s", role);
+}
+
+void kvd_log_echo_warnings(bool on)
+{
+    echo_warnings = on;
 }
 
 int kvd_log_level_parse(const char *s)
@@ -102,4 +108,6 @@ void kvd_log(kvd_log_level_t level, const char *fmt, ...)
     line[off++] = '\n';
     /* One write per line, so lines from several processes never interleave. */
     (void)!write(log_fd, line, off);
+    if (echo_warnings && level >= KVD_LOG_WARNING && log_fd != STDERR_FILENO)
+        (void)!write(STDERR_FILENO, line, off);
 }

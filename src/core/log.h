@@ -24,6 +24,9 @@ void kvd_log_set_role(const char *role);
 int kvd_log_open(const char *path);
 int kvd_log_reopen(void);
 void kvd_log(kvd_log_level_t level, const char *fmt, ...) KVD_PRINTF(2, 3);
+/* While on, warnings also go to stderr when the log is a file: an operator
+ * starting kvd by hand sees why it failed to start.  Off once serving. */
+void kvd_log_echo_warnings(bool on);
 /* Parse "debug"/"verbose"/"notice"/"warning"; returns -1 when unknown. */
 int kvd_log_level_parse(const char *s);
 const char *kvd_log_level_name(kvd_log_level_t level);

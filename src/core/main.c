@@ -76,6 +76,7 @@ static int run(kvd_config_t *cfg)
         fprintf(stderr, "kvd: cannot open log file %s: %s\n", cfg->log_file, strerror(errno));
         return 1;
     }
+    kvd_log_echo_warnings(true);
     kvd_commands_init();
     if (cfg->dir && cfg->dir[0] && chdir(cfg->dir) < 0) {
         kvd_log_warning("Can't chdir to '%s': %s", cfg->dir, strerror(errno));

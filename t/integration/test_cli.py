@@ -78,3 +78,23 @@ def test_s_without_pidfile():
 def test_s_bad_signal_name():
     r = run("-s", "explode")
     assert r.returncode == 1
+
+
+def test_port_in_use_is_reported_on_stderr():
+    """With a log file configured, a start-up failure still reaches the terminal."""
+    import socket
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "busy.yaml")
+    with open(path, "w") as f:
+        f.write(f'listen: ["127.0.0.1:{port}"]\nlog:\n  file: {d}/kvd.log\n')
+    try:
+        r = run("-c", path)
+    finally:
+        blocker.close()
+    assert r.returncode == 1
+    assert "Address already in use" in r.stderr
+    assert "Address already in use" in open(os.path.join(d, "kvd.log")).read()

@@ -259,6 +259,7 @@ int kvd_master_run(kvd_config_t *cfg)
     for (int i = 0; i < cfg->shards; i++)
         spawn_worker(cfg, i);
     kvd_sd_notify("READY=1");
+    kvd_log_echo_warnings(false);
     kvd_log_notice("kvd %s ready: master pid %d, %d shard(s)", PACKAGE_VERSION, (int)getpid(),
                    cfg->shards);
     for (;;) {
