@@ -20,7 +20,7 @@ kvd_shard_t *kvd_shard_create(int id, int nshards, kvd_env_t *env, kvd_config_t 
         s->dbs[i] = kvd_db_create(i, env, &s->stats.db);
     s->start_us = env->now_us(env);
     s->stat_reset_us = s->start_us;
-    s->hz = 10;
+    s->hz = cfg->hz > 0 ? cfg->hz : 10;
     return s;
 }
 

@@ -38,11 +38,16 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void cron_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    KVD_UNUSED(loop);
-    KVD_UNUSED(w);
     KVD_UNUSED(revents);
     kvd_shard_cron(W.shard);
     kvd_conn_sweep(W.shard, true);
+    /* CONFIG SET hz and reloads change the frequency of this timer. */
+    int hz = W.shard->cfg->hz > 0 ? W.shard->cfg->hz : 10;
+    if (hz != W.shard->hz) {
+        W.shard->hz = hz;
+        w->repeat = 1.0 / hz;
+        ev_timer_again(loop, w);
+    }
 }
 
 /* Before each sleep: close clients that a command (CLIENT KILL) flagged. */
