@@ -603,3 +603,11 @@ def test_flushall_empties_every_database(private_kvd):
     for db in ("0", "7", "15"):
         c.call("SELECT", db)
         assert c.call("DBSIZE") == 0
+
+
+def test_cluster_keyslot_matches_redis_cluster_slots():
+    """CLUSTER KEYSLOT answers as a Redis Cluster node does (documented values)."""
+    k = Conn(KVD_PORT)
+    assert k.call("CLUSTER", "KEYSLOT", "somekey") == 11058
+    assert k.call("CLUSTER", "KEYSLOT", "foo{hash_tag}") == 2515
+    assert k.call("CLUSTER", "KEYSLOT", "bar{hash_tag}") == 2515
