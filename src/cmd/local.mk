@@ -10,19 +10,19 @@ libkvd_a_SOURCES += \
 
 check_PROGRAMS += t/unit/test_command
 TESTS += t/unit/test_command
-t_unit_test_command_SOURCES = t/unit/test_command.c
+t_unit_test_command_SOURCES = t/unit/test_command.c t/unit/harness.h t/unit/harness.c
 t_unit_test_command_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_command_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += t/unit/test_keys
 TESTS += t/unit/test_keys
-t_unit_test_keys_SOURCES = t/unit/test_keys.c
+t_unit_test_keys_SOURCES = t/unit/test_keys.c t/unit/harness.h t/unit/harness.c
 t_unit_test_keys_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_keys_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += t/unit/test_string
 TESTS += t/unit/test_string
-t_unit_test_string_SOURCES = t/unit/test_string.c
+t_unit_test_string_SOURCES = t/unit/test_string.c t/unit/harness.h t/unit/harness.c
 t_unit_test_string_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_string_LDADD = $(UNIT_LIBS)
 

@@ -2,57 +2,7 @@
  * test_command.c - the command table and dispatch: lookup, arity, the
  * exact rejection texts, statistics.
  */
-#include <check.h>
-
-#include "cmd/client.h"
-#include "cmd/command.h"
-#include "cmd/shard.h"
-#include "proto/reply.h"
-
-static kvd_config_t cfg;
-static kvd_shard_t *shard;
-static kvd_client_t client;
-static kvd_buf_t out;
-static char storage[64][64];
-static kvd_arg_t args[64];
-
-static void setup(void)
-{
-    kvd_commands_init();
-    kvd_config_defaults(&cfg);
-    shard = kvd_shard_create(0, 1, kvd_env_unix(), &cfg);
-    kvd_client_init(&client, shard);
-    kvd_buf_init(&out);
-    client.reply = &out;
-}
-
-static void teardown(void)
-{
-    kvd_client_release(&client);
-    kvd_shard_destroy(shard);
-    kvd_config_free(&cfg);
-    kvd_buf_free(&out);
-}
-
-/* Run a command given as NULL-terminated strings; return the reply text. */
-static const char *run(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    int argc = 0;
-    for (const char *s = first; s != NULL && argc < 64; s = va_arg(ap, const char *)) {
-        snprintf(storage[argc], sizeof(storage[argc]), "%s", s);
-        args[argc].ptr = storage[argc];
-        args[argc].len = strlen(s);
-        argc++;
-    }
-    va_end(ap);
-    kvd_buf_clear(&out);
-    client.argc = argc;
-    client.argv = args;
-    kvd_dispatch(&client);
-    return kvd_buf_cstr(&out);
-}
+#include "harness.h"
 
 START_TEST(lookup_is_case_insensitive)
 {
@@ -83,38 +33,38 @@ END_TEST
 
 START_TEST(unknown_command_text)
 {
-    ck_assert_str_eq(run("foo", NULL), "-ERR unknown command 'foo', with args beginning with: \r\n");
-    ck_assert_str_eq(run("foo", "a", "b", NULL),
+    ck_assert_str_eq(th_run("foo", NULL), "-ERR unknown command 'foo', with args beginning with: \r\n");
+    ck_assert_str_eq(th_run("foo", "a", "b", NULL),
                      "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n");
 }
 END_TEST
 
 START_TEST(arity_text)
 {
-    ck_assert_str_eq(run("get", NULL), "-ERR wrong number of arguments for 'get' command\r\n");
-    ck_assert_str_eq(run("GET", "a", "b", NULL),
+    ck_assert_str_eq(th_run("get", NULL), "-ERR wrong number of arguments for 'get' command\r\n");
+    ck_assert_str_eq(th_run("GET", "a", "b", NULL),
                      "-ERR wrong number of arguments for 'get' command\r\n");
-    ck_assert_str_eq(run("set", "a", NULL), "-ERR wrong number of arguments for 'set' command\r\n");
+    ck_assert_str_eq(th_run("set", "a", NULL), "-ERR wrong number of arguments for 'set' command\r\n");
 }
 END_TEST
 
 START_TEST(subcommand_texts)
 {
-    ck_assert_str_eq(run("config", NULL), "-ERR wrong number of arguments for 'config' command\r\n");
-    ck_assert_str_eq(run("config", "nope", NULL),
+    ck_assert_str_eq(th_run("config", NULL), "-ERR wrong number of arguments for 'config' command\r\n");
+    ck_assert_str_eq(th_run("config", "nope", NULL),
                      "-ERR unknown subcommand 'nope'. Try CONFIG HELP.\r\n");
-    ck_assert_str_eq(run("config", "get", NULL),
+    ck_assert_str_eq(th_run("config", "get", NULL),
                      "-ERR wrong number of arguments for 'config|get' command\r\n");
 }
 END_TEST
 
 START_TEST(set_get_roundtrip_and_stats)
 {
-    uint64_t before = shard->stats.total_commands_processed;
-    ck_assert_str_eq(run("set", "k", "hello", NULL), "+OK\r\n");
-    ck_assert_str_eq(run("get", "k", NULL), "$5\r\nhello\r\n");
-    ck_assert_str_eq(run("get", "missing", NULL), "$-1\r\n");
-    ck_assert_uint_eq(shard->stats.total_commands_processed, before + 3);
+    uint64_t before = th_shard->stats.total_commands_processed;
+    ck_assert_str_eq(th_run("set", "k", "hello", NULL), "+OK\r\n");
+    ck_assert_str_eq(th_run("get", "k", NULL), "$5\r\nhello\r\n");
+    ck_assert_str_eq(th_run("get", "missing", NULL), "$-1\r\n");
+    ck_assert_uint_eq(th_shard->stats.total_commands_processed, before + 3);
     kvd_command_t *get = kvd_command_lookup("get", 3);
     ck_assert_uint_ge(get->calls, 2);
 }
@@ -122,32 +72,32 @@ END_TEST
 
 START_TEST(set_options)
 {
-    ck_assert_str_eq(run("set", "k", "1", "nx", NULL), "+OK\r\n");
-    ck_assert_str_eq(run("set", "k", "2", "nx", NULL), "$-1\r\n");
-    ck_assert_str_eq(run("set", "k", "3", "xx", "get", NULL), "$1\r\n1\r\n");
-    ck_assert_str_eq(run("set", "k", "4", "nx", "xx", NULL), "-ERR syntax error\r\n");
-    ck_assert_str_eq(run("set", "k", "4", "ex", "0", NULL),
+    ck_assert_str_eq(th_run("set", "k", "1", "nx", NULL), "+OK\r\n");
+    ck_assert_str_eq(th_run("set", "k", "2", "nx", NULL), "$-1\r\n");
+    ck_assert_str_eq(th_run("set", "k", "3", "xx", "get", NULL), "$1\r\n1\r\n");
+    ck_assert_str_eq(th_run("set", "k", "4", "nx", "xx", NULL), "-ERR syntax error\r\n");
+    ck_assert_str_eq(th_run("set", "k", "4", "ex", "0", NULL),
                      "-ERR invalid expire time in 'set' command\r\n");
-    ck_assert_str_eq(run("set", "k", "4", "ex", "x", NULL),
+    ck_assert_str_eq(th_run("set", "k", "4", "ex", "x", NULL),
                      "-ERR value is not an integer or out of range\r\n");
-    ck_assert_str_eq(run("set", "k", "4", "ex", "10", "px", "10", NULL), "-ERR syntax error\r\n");
-    ck_assert_str_eq(run("set", "k", "4", "keepttl", "ex", "10", NULL), "-ERR syntax error\r\n");
-    ck_assert_str_eq(run("set", "k", "4", "ex", "9223372036854775807", NULL),
+    ck_assert_str_eq(th_run("set", "k", "4", "ex", "10", "px", "10", NULL), "-ERR syntax error\r\n");
+    ck_assert_str_eq(th_run("set", "k", "4", "keepttl", "ex", "10", NULL), "-ERR syntax error\r\n");
+    ck_assert_str_eq(th_run("set", "k", "4", "ex", "9223372036854775807", NULL),
                      "-ERR invalid expire time in 'set' command\r\n");
-    ck_assert_str_eq(run("set", "k", "5", "ex", "100", NULL), "+OK\r\n");
+    ck_assert_str_eq(th_run("set", "k", "5", "ex", "100", NULL), "+OK\r\n");
 }
 END_TEST
 
 START_TEST(errors_are_counted)
 {
-    uint64_t before = shard->stats.total_error_replies;
-    run("nosuchcommand", NULL);
-    run("get", NULL);
-    ck_assert_uint_eq(shard->stats.total_error_replies, before + 2);
+    uint64_t before = th_shard->stats.total_error_replies;
+    th_run("nosuchcommand", NULL);
+    th_run("get", NULL);
+    ck_assert_uint_eq(th_shard->stats.total_error_replies, before + 2);
     bool found = false;
-    for (int i = 0; i < shard->stats.nerrors; i++)
-        if (strcmp(shard->stats.errors[i].code, "ERR") == 0)
-            found = shard->stats.errors[i].count >= 2;
+    for (int i = 0; i < th_shard->stats.nerrors; i++)
+        if (strcmp(th_shard->stats.errors[i].code, "ERR") == 0)
+            found = th_shard->stats.errors[i].count >= 2;
     ck_assert(found);
 }
 END_TEST
@@ -156,7 +106,7 @@ int main(void)
 {
     Suite *s = suite_create("command");
     TCase *tc = tcase_create("table");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, th_setup, th_teardown);
     tcase_add_test(tc, lookup_is_case_insensitive);
     tcase_add_test(tc, every_row_is_well_formed);
     tcase_add_test(tc, unknown_command_text);

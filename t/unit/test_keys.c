@@ -6,6 +6,7 @@
  *
  * Randomized tests print "seed=N" and replay with SEED=N.
  */
+#include "harness.h"
 #include <check.h>
 #include <time.h>
 
@@ -14,104 +15,7 @@
 #include "cmd/shard.h"
 #include "proto/reply.h"
 
-/* ---- a production environment with a hand-driven clock ---- */
-
-static kvd_env_t test_env;
-static uint64_t fake_now_us;
-static uint64_t fake_mono_us;
-static uint64_t fake_mono_step = 1;
-
-static uint64_t fake_now(kvd_env_t *env)
-{
-    KVD_UNUSED(env);
-    return fake_now_us;
-}
-
-/* Each read moves monotonic time on a little, so time budgets run out. */
-static uint64_t fake_mono(kvd_env_t *env)
-{
-    KVD_UNUSED(env);
-    fake_mono_us += fake_mono_step;
-    return fake_mono_us;
-}
-
-static void advance_ms(uint64_t ms)
-{
-    fake_now_us += ms * 1000;
-}
-
-static int64_t now_ms(void)
-{
-    return (int64_t)(fake_now_us / 1000);
-}
-
-/* ---- fixture and the run() helper ---- */
-
-#define MAX_ARGS 64
-#define MAX_ARG_LEN 256
-
-static kvd_config_t cfg;
-static kvd_shard_t *shard;
-static kvd_client_t client;
-static kvd_buf_t out;
-static char storage[MAX_ARGS][MAX_ARG_LEN];
-static kvd_arg_t args[MAX_ARGS];
-
-static void setup(void)
-{
-    test_env = *kvd_env_unix();
-    test_env.now_us = fake_now;
-    test_env.mono_us = fake_mono;
-    fake_now_us = UINT64_C(1700000000000000); /* a realistic Unix time */
-    fake_mono_us = 1;
-    fake_mono_step = 1;
-    kvd_commands_init();
-    kvd_config_defaults(&cfg);
-    shard = kvd_shard_create(0, 1, &test_env, &cfg);
-    kvd_client_init(&client, shard);
-    kvd_buf_init(&out);
-    client.reply = &out;
-}
-
-static void teardown(void)
-{
-    kvd_client_release(&client);
-    kvd_shard_destroy(shard);
-    kvd_config_free(&cfg);
-    kvd_buf_free(&out);
-}
-
-static const char *run_argv(int argc, const char *const *argv)
-{
-    ck_assert_int_le(argc, MAX_ARGS);
-    for (int i = 0; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        ck_assert_uint_lt(n, MAX_ARG_LEN);
-        memcpy(storage[i], argv[i], n + 1);
-        args[i].ptr = storage[i];
-        args[i].len = n;
-    }
-    kvd_buf_clear(&out);
-    client.argc = argc;
-    client.argv = args;
-    kvd_dispatch(&client);
-    return kvd_buf_cstr(&out);
-}
-
-/* Run a command given as NULL-terminated strings; return the reply text. */
-static const char *run(const char *first, ...)
-{
-    const char *argv[MAX_ARGS];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *s = first; s != NULL && argc < MAX_ARGS; s = va_arg(ap, const char *))
-        argv[argc++] = s;
-    va_end(ap);
-    return run_argv(argc, argv);
-}
-
-#define CHECK(expected, ...) ck_assert_str_eq(run(__VA_ARGS__, NULL), expected)
+#define CHECK(expected, ...) ck_assert_str_eq(th_run(__VA_ARGS__, NULL), expected)
 
 static uint64_t test_seed(const char *name)
 {
@@ -152,14 +56,14 @@ START_TEST(touch_type_idletime)
     CHECK("+OK\r\n", "set", "b", "2");
     CHECK("+string\r\n", "type", "a");
     CHECK("+none\r\n", "type", "nokey");
-    advance_ms(5000);
+    th_advance_ms(5000);
     CHECK(":5\r\n", "object", "idletime", "a");
     /* OBJECT and TYPE do not count as access; TOUCH does. */
     CHECK(":5\r\n", "object", "idletime", "a");
-    uint64_t hits = shard->stats.db.keyspace_hits, misses = shard->stats.db.keyspace_misses;
+    uint64_t hits = th_shard->stats.db.keyspace_hits, misses = th_shard->stats.db.keyspace_misses;
     CHECK(":3\r\n", "touch", "a", "b", "nokey", "a");
-    ck_assert_uint_eq(shard->stats.db.keyspace_hits, hits + 3);
-    ck_assert_uint_eq(shard->stats.db.keyspace_misses, misses + 1);
+    ck_assert_uint_eq(th_shard->stats.db.keyspace_hits, hits + 3);
+    ck_assert_uint_eq(th_shard->stats.db.keyspace_misses, misses + 1);
     CHECK(":0\r\n", "object", "idletime", "a");
     CHECK("-ERR wrong number of arguments for 'type' command\r\n", "type", "a", "b");
 }
@@ -179,18 +83,18 @@ START_TEST(stats_and_access_clock)
     };
     for (size_t i = 0; i < KVD_ARRAY_LEN(cases); i++) {
         CHECK("+OK\r\n", "set", "k", "v");
-        advance_ms(3000);
-        uint64_t hits = shard->stats.db.keyspace_hits;
-        uint64_t misses = shard->stats.db.keyspace_misses;
-        run(cases[i].cmd, "k", NULL);
-        run(cases[i].cmd, "nokey", NULL);
-        ck_assert_msg(shard->stats.db.keyspace_hits == hits + cases[i].counts, "%s", cases[i].cmd);
-        ck_assert_msg(shard->stats.db.keyspace_misses == misses + cases[i].counts, "%s",
+        th_advance_ms(3000);
+        uint64_t hits = th_shard->stats.db.keyspace_hits;
+        uint64_t misses = th_shard->stats.db.keyspace_misses;
+        th_run(cases[i].cmd, "k", NULL);
+        th_run(cases[i].cmd, "nokey", NULL);
+        ck_assert_msg(th_shard->stats.db.keyspace_hits == hits + cases[i].counts, "%s", cases[i].cmd);
+        ck_assert_msg(th_shard->stats.db.keyspace_misses == misses + cases[i].counts, "%s",
                       cases[i].cmd);
-        ck_assert_str_eq(run("object", "idletime", "k", NULL), cases[i].touches ? ":0\r\n" : ":3\r\n");
+        ck_assert_str_eq(th_run("object", "idletime", "k", NULL), cases[i].touches ? ":0\r\n" : ":3\r\n");
     }
     CHECK("+OK\r\n", "set", "k", "v");
-    advance_ms(3000);
+    th_advance_ms(3000);
     CHECK(":0\r\n", "expire", "k", "100", "gt"); /* refused, still a write lookup */
     CHECK(":0\r\n", "object", "idletime", "k");
 }
@@ -233,7 +137,7 @@ END_TEST
 START_TEST(rename_expired_source)
 {
     CHECK("+OK\r\n", "set", "a", "1", "px", "10");
-    advance_ms(11); /* as in Redis, a key lives through its expiry millisecond */
+    th_advance_ms(11); /* as in Redis, a key lives through its expiry millisecond */
     CHECK("-ERR no such key\r\n", "rename", "a", "b");
     CHECK(":0\r\n", "exists", "b");
 }
@@ -248,8 +152,8 @@ START_TEST(keys_patterns)
     for (size_t i = 0; i < KVD_ARRAY_LEN(names); i++)
         CHECK("+OK\r\n", "set", names[i], "v");
     /* Sort-free checks: count the elements only where order varies. */
-    ck_assert_str_eq(run("keys", "*", NULL) , run("keys", "*", NULL));
-    ck_assert_int_eq(atoi(run("keys", "*", NULL) + 1), 6); /* "*" lists the empty key */
+    ck_assert_str_eq(th_run("keys", "*", NULL) , th_run("keys", "*", NULL));
+    ck_assert_int_eq(atoi(th_run("keys", "*", NULL) + 1), 6); /* "*" lists the empty key */
     CHECK("*0\r\n", "keys", "?");
     CHECK("*1\r\n$3\r\nbar\r\n", "keys", "b*");
     CHECK("*1\r\n$3\r\nf*o\r\n", "keys", "f\\*o");
@@ -257,8 +161,8 @@ START_TEST(keys_patterns)
     CHECK("*1\r\n$3\r\nfox\r\n", "keys", "fo[^o]");
     CHECK("*0\r\n", "keys", "[]");
     CHECK("*0\r\n", "keys", "\\");
-    ck_assert_int_eq(atoi(run("keys", "f??", NULL) + 1), 3);
-    ck_assert_int_eq(atoi(run("keys", "*o*", NULL) + 1), 4);
+    ck_assert_int_eq(atoi(th_run("keys", "f??", NULL) + 1), 3);
+    ck_assert_int_eq(atoi(th_run("keys", "*o*", NULL) + 1), 4);
     CHECK("-ERR wrong number of arguments for 'keys' command\r\n", "keys");
 }
 END_TEST
@@ -267,7 +171,7 @@ START_TEST(keys_skip_expired)
 {
     CHECK("+OK\r\n", "set", "a", "1", "px", "100");
     CHECK("+OK\r\n", "set", "b", "1");
-    advance_ms(101);
+    th_advance_ms(101);
     CHECK("*1\r\n$1\r\nb\r\n", "keys", "*");
 }
 END_TEST
@@ -281,8 +185,8 @@ START_TEST(keys_five_in_five_out)
     const char *names[] = {"t", "e", "s", "foo"};
     for (size_t i = 0; i < KVD_ARRAY_LEN(names); i++)
         CHECK("+OK\r\n", "set", names[i], "c");
-    ck_assert_int_eq(atoi(run("keys", "*", NULL) + 1), 5);
-    ck_assert_int_eq(atoi(run("scan", "0", "count", "100", NULL) + 12), 5);
+    ck_assert_int_eq(atoi(th_run("keys", "*", NULL) + 1), 5);
+    ck_assert_int_eq(atoi(th_run("scan", "0", "count", "100", NULL) + 12), 5);
 }
 END_TEST
 
@@ -318,7 +222,7 @@ START_TEST(scan_match_and_type)
     CHECK("*2\r\n$1\r\n0\r\n*1\r\n$2\r\nk1\r\n", "scan", "0", "MATCH", "k?", "TYPE", "STRING");
     CHECK("*2\r\n$1\r\n0\r\n*0\r\n", "scan", "0", "type", "list");
     CHECK("*2\r\n$1\r\n0\r\n*0\r\n", "scan", "0", "type", "nosuchtype");
-    ck_assert_int_eq(atoi(run("scan", "0", "match", "*", NULL) + 12), 2);
+    ck_assert_int_eq(atoi(th_run("scan", "0", "match", "*", NULL) + 12), 2);
 }
 END_TEST
 
@@ -362,7 +266,7 @@ static void set_key(int i)
     char name[32];
     snprintf(name, sizeof(name), "k%d", i);
     const char *argv[] = {"set", name, "v"};
-    ck_assert_str_eq(run_argv(3, argv), "+OK\r\n");
+    ck_assert_str_eq(th_run_argv(3, argv), "+OK\r\n");
 }
 
 static void del_key(int i)
@@ -370,7 +274,7 @@ static void del_key(int i)
     char name[32];
     snprintf(name, sizeof(name), "k%d", i);
     const char *argv[] = {"del", name};
-    run_argv(2, argv);
+    th_run_argv(2, argv);
 }
 
 /*
@@ -382,7 +286,7 @@ START_TEST(scan_guarantee_randomized)
 {
     uint64_t rng = test_seed("scan_guarantee_randomized");
     for (int round = 0; round < 5; round++) {
-        run("flushall", NULL);
+        th_run("flushall", NULL);
         int stable = 100 + (int)(splitmix64(&rng) % 1000);
         for (int i = 0; i < stable; i++)
             set_key(i);
@@ -394,7 +298,7 @@ START_TEST(scan_guarantee_randomized)
             snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
             snprintf(cnt, sizeof(cnt), "%d", 1 + (int)(splitmix64(&rng) % 20));
             const char *argv[] = {"scan", cur, "count", cnt};
-            cursor = parse_scan_reply(run_argv(4, argv), mark_seen, &seen);
+            cursor = parse_scan_reply(th_run_argv(4, argv), mark_seen, &seen);
             int churn = (int)(splitmix64(&rng) % 60);
             for (int j = 0; j < churn; j++) {
                 int k = stable + (int)(splitmix64(&rng) % (GUARANTEE_KEYS - stable));
@@ -420,7 +324,7 @@ START_TEST(randomkey)
     CHECK("$4\r\nonly\r\n", "randomkey");
     CHECK("+OK\r\n", "set", "gone", "v", "px", "1");
     CHECK(":1\r\n", "del", "only");
-    advance_ms(2);
+    th_advance_ms(2);
     CHECK("$-1\r\n", "randomkey");
     CHECK("-ERR wrong number of arguments for 'randomkey' command\r\n", "randomkey", "x");
 }
@@ -540,7 +444,7 @@ START_TEST(object_subcommands)
     CHECK("-ERR wrong number of arguments for 'object|encoding' command\r\n", "object",
           "encoding");
     CHECK("-ERR wrong number of arguments for 'object|help' command\r\n", "object", "help", "x");
-    const char *help = run("object", "help", NULL);
+    const char *help = th_run("object", "help", NULL);
     ck_assert(strncmp(help, "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. "
                             "Subcommands are:\r\n+ENCODING <key>\r\n",
                       74) == 0);
@@ -620,7 +524,7 @@ START_TEST(expire_in_the_past_deletes)
     CHECK(":0\r\n", "exists", "a");
     CHECK("+OK\r\n", "set", "a", "v");
     char now[32];
-    snprintf(now, sizeof(now), "%lld", (long long)now_ms());
+    snprintf(now, sizeof(now), "%lld", (long long)th_now_ms());
     CHECK(":1\r\n", "pexpireat", "a", now);
     CHECK(":0\r\n", "exists", "a");
     CHECK("+OK\r\n", "set", "a", "v");
@@ -643,20 +547,20 @@ START_TEST(ttl_family)
     CHECK(":1\r\n", "pexpire", "p", "1500");
     CHECK(":1500\r\n", "pttl", "p");
     CHECK(":2\r\n", "ttl", "p"); /* rounded to the nearest second */
-    advance_ms(1);
+    th_advance_ms(1);
     CHECK(":1\r\n", "ttl", "p");
     CHECK(":1499\r\n", "pttl", "p");
     char want[64];
-    snprintf(want, sizeof(want), ":%lld\r\n", (long long)(now_ms() + 1499));
-    ck_assert_str_eq(run("pexpiretime", "p", NULL), want);
-    snprintf(want, sizeof(want), ":%lld\r\n", (long long)((now_ms() + 1499) / 1000));
-    ck_assert_str_eq(run("expiretime", "p", NULL), want);
-    advance_ms(1498);
+    snprintf(want, sizeof(want), ":%lld\r\n", (long long)(th_now_ms() + 1499));
+    ck_assert_str_eq(th_run("pexpiretime", "p", NULL), want);
+    snprintf(want, sizeof(want), ":%lld\r\n", (long long)((th_now_ms() + 1499) / 1000));
+    ck_assert_str_eq(th_run("expiretime", "p", NULL), want);
+    th_advance_ms(1498);
     CHECK(":1\r\n", "pttl", "p");
     CHECK(":0\r\n", "ttl", "p");
-    advance_ms(1); /* the expiry millisecond itself: still there, as in Redis */
+    th_advance_ms(1); /* the expiry millisecond itself: still there, as in Redis */
     CHECK(":0\r\n", "pttl", "p");
-    advance_ms(1);
+    th_advance_ms(1);
     CHECK(":-2\r\n", "pttl", "p");
     CHECK(":0\r\n", "exists", "p");
 }
@@ -664,13 +568,13 @@ END_TEST
 
 START_TEST(lazy_expiry_counts)
 {
-    uint64_t before = shard->stats.db.expired_keys;
+    uint64_t before = th_shard->stats.db.expired_keys;
     CHECK("+OK\r\n", "set", "a", "v", "ex", "1");
-    advance_ms(1000);
+    th_advance_ms(1000);
     CHECK("$1\r\nv\r\n", "get", "a");
-    advance_ms(1);
+    th_advance_ms(1);
     CHECK("$-1\r\n", "get", "a");
-    ck_assert_uint_eq(shard->stats.db.expired_keys, before + 1);
+    ck_assert_uint_eq(th_shard->stats.db.expired_keys, before + 1);
 }
 END_TEST
 
@@ -682,34 +586,34 @@ END_TEST
 START_TEST(active_expiry_reclaims_untouched_keys)
 {
     enum { N = 100000 };
-    kvd_db_t *db = shard->dbs[0];
+    kvd_db_t *db = th_shard->dbs[0];
     for (int i = 0; i < N; i++) {
         char name[32];
         snprintf(name, sizeof(name), "key:%d", i);
         const char *argv[] = {"set", name, "v", "px", i % 2 ? "100" : "200"};
-        ck_assert_str_eq(run_argv(5, argv), "+OK\r\n");
+        ck_assert_str_eq(th_run_argv(5, argv), "+OK\r\n");
     }
     CHECK("+OK\r\n", "set", "keeper", "v");
     ck_assert_uint_eq(kvd_db_expires_size(db), N);
-    uint64_t hits = shard->stats.db.keyspace_hits, misses = shard->stats.db.keyspace_misses;
-    uint64_t expired = shard->stats.db.expired_keys;
-    advance_ms(201);
+    uint64_t hits = th_shard->stats.db.keyspace_hits, misses = th_shard->stats.db.keyspace_misses;
+    uint64_t expired = th_shard->stats.db.expired_keys;
+    th_advance_ms(201);
     /* Slow monotonic time down to a crawl of work per microsecond read, so
      * the cron's time budget, not the key count, ends each pass. */
-    fake_mono_step = 200;
+    th_mono_step = 200;
     int crons = 0;
     while (kvd_db_expires_size(db) > 0) {
         uint64_t left = kvd_db_expires_size(db);
-        kvd_shard_cron(shard);
+        kvd_shard_cron(th_shard);
         ck_assert_msg(++crons < 10000, "%llu keys left after %d cron calls",
                       (unsigned long long)left, crons);
     }
     printf("active expiry: %d keys in %d cron calls\n", N, crons);
     ck_assert_int_gt(crons, 1); /* the budget cut passes short */
     ck_assert_uint_eq(kvd_db_size(db), 1);
-    ck_assert_uint_eq(shard->stats.db.expired_keys, expired + N);
-    ck_assert_uint_eq(shard->stats.db.keyspace_hits, hits);
-    ck_assert_uint_eq(shard->stats.db.keyspace_misses, misses);
+    ck_assert_uint_eq(th_shard->stats.db.expired_keys, expired + N);
+    ck_assert_uint_eq(th_shard->stats.db.keyspace_hits, hits);
+    ck_assert_uint_eq(th_shard->stats.db.keyspace_misses, misses);
     CHECK(":1\r\n", "exists", "keeper");
 }
 END_TEST
@@ -754,7 +658,7 @@ int main(void)
 {
     Suite *s = suite_create("keys");
     TCase *tc = tcase_create("keys");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, th_setup, th_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, del_unlink_exists);
     tcase_add_test(tc, touch_type_idletime);
