@@ -3,6 +3,8 @@
  */
 #include "harness.h"
 
+#include <time.h>
+
 kvd_env_t th_env;
 uint64_t th_now_us;
 uint64_t th_mono_step;
@@ -29,14 +31,28 @@ static uint64_t fake_mono(kvd_env_t *env)
     return mono_us;
 }
 
-/* SplitMix64: deterministic, so a failing test fails the same way again. */
-static uint64_t fake_random(kvd_env_t *env)
+uint64_t th_splitmix64(uint64_t *state)
 {
-    KVD_UNUSED(env);
-    uint64_t z = (prng_state += 0x9e3779b97f4a7c15ull);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
+}
+
+uint64_t th_seed(const char *name)
+{
+    const char *s = getenv("SEED");
+    uint64_t seed = (s != NULL && *s != '\0') ? strtoull(s, NULL, 10) : (uint64_t)time(NULL);
+    printf("%s: seed=%llu\n", name, (unsigned long long)seed);
+    fflush(stdout);
+    return seed;
+}
+
+/* Deterministic, so a failing test fails the same way again. */
+static uint64_t fake_random(kvd_env_t *env)
+{
+    KVD_UNUSED(env);
+    return th_splitmix64(&prng_state);
 }
 
 void th_setup(void)

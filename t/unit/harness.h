@@ -38,4 +38,10 @@ const char *th_run_bin(int argc, const char *const *argv, const size_t *lens);
 /* Run a command given as NULL-terminated C strings. */
 const char *th_run(const char *first, ...);
 
+/* A randomized test's seed: $SEED when set, else the clock; printed as
+ * "NAME: seed=N" so a failure can be replayed with SEED=N. */
+uint64_t th_seed(const char *name);
+/* SplitMix64 step: the tests' own PRNG, advanced through *state. */
+uint64_t th_splitmix64(uint64_t *state);
+
 #endif /* KVD_TEST_HARNESS_H */

@@ -17,23 +17,6 @@
 
 #define CHECK(expected, ...) ck_assert_str_eq(th_run(__VA_ARGS__, NULL), expected)
 
-static uint64_t test_seed(const char *name)
-{
-    const char *s = getenv("SEED");
-    uint64_t seed = (s != NULL && *s != '\0') ? strtoull(s, NULL, 10) : (uint64_t)time(NULL);
-    printf("%s: seed=%llu\n", name, (unsigned long long)seed);
-    fflush(stdout);
-    return seed;
-}
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* ---- DEL, UNLINK, EXISTS, TOUCH, TYPE ---- */
 
 START_TEST(del_unlink_exists)
@@ -284,10 +267,10 @@ static void del_key(int i)
  */
 START_TEST(scan_guarantee_randomized)
 {
-    uint64_t rng = test_seed("scan_guarantee_randomized");
+    uint64_t rng = th_seed("scan_guarantee_randomized");
     for (int round = 0; round < 5; round++) {
         th_run("flushall", NULL);
-        int stable = 100 + (int)(splitmix64(&rng) % 1000);
+        int stable = 100 + (int)(th_splitmix64(&rng) % 1000);
         for (int i = 0; i < stable; i++)
             set_key(i);
         seen_t seen = {{0}};
@@ -296,13 +279,13 @@ START_TEST(scan_guarantee_randomized)
         do {
             char cur[32], cnt[16];
             snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
-            snprintf(cnt, sizeof(cnt), "%d", 1 + (int)(splitmix64(&rng) % 20));
+            snprintf(cnt, sizeof(cnt), "%d", 1 + (int)(th_splitmix64(&rng) % 20));
             const char *argv[] = {"scan", cur, "count", cnt};
             cursor = parse_scan_reply(th_run_argv(4, argv), mark_seen, &seen);
-            int churn = (int)(splitmix64(&rng) % 60);
+            int churn = (int)(th_splitmix64(&rng) % 60);
             for (int j = 0; j < churn; j++) {
-                int k = stable + (int)(splitmix64(&rng) % (GUARANTEE_KEYS - stable));
-                if (splitmix64(&rng) % 3 == 0)
+                int k = stable + (int)(th_splitmix64(&rng) % (GUARANTEE_KEYS - stable));
+                if (th_splitmix64(&rng) % 3 == 0)
                     del_key(k);
                 else
                     set_key(k);

@@ -463,26 +463,9 @@ END_TEST
 #define MODEL_BYTES 24
 #define MODEL_BITS (MODEL_BYTES * 8)
 
-static uint64_t test_seed(const char *name)
-{
-    const char *s = getenv("SEED");
-    uint64_t seed = (s != NULL && *s != '\0') ? strtoull(s, NULL, 10) : (uint64_t)time(NULL);
-    printf("%s: seed=%llu\n", name, (unsigned long long)seed);
-    fflush(stdout);
-    return seed;
-}
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 static int64_t rand_in(uint64_t *st, int64_t lo, int64_t hi)
 {
-    return lo + (int64_t)(splitmix64(st) % (uint64_t)(hi - lo + 1));
+    return lo + (int64_t)(th_splitmix64(st) % (uint64_t)(hi - lo + 1));
 }
 
 static int model_bit(const uint8_t *m, int64_t i)
@@ -541,7 +524,7 @@ static void check_bitfield(uint8_t *m, uint64_t *st)
     char type[8], offs[24], val[24];
     snprintf(type, sizeof(type), "%c%d", is_signed ? 'i' : 'u', bits);
     snprintf(offs, sizeof(offs), "%lld", (long long)off);
-    uint64_t old = 0, nv = splitmix64(st);
+    uint64_t old = 0, nv = th_splitmix64(st);
     for (int i = 0; i < bits; i++)
         old = (old << 1) | (uint64_t)model_bit(m, off + i);
     int64_t old_reply = (int64_t)old;
@@ -561,10 +544,10 @@ static void check_bitfield(uint8_t *m, uint64_t *st)
 
 START_TEST(bits_against_model_randomized)
 {
-    uint64_t st = test_seed("bits_against_model_randomized");
+    uint64_t st = th_seed("bits_against_model_randomized");
     uint8_t m[MODEL_BYTES];
     for (int i = 0; i < MODEL_BYTES; i++)
-        m[i] = (uint8_t)splitmix64(&st);
+        m[i] = (uint8_t)th_splitmix64(&st);
     run_bin("set", "m", m, MODEL_BYTES);
     for (int round = 0; round < 3000; round++) {
         int64_t i = rand_in(&st, 0, MODEL_BITS - 1);
