@@ -1,0 +1,1 @@
+# sim/: the deterministic simulator (DESIGN.md section 7).
