@@ -88,20 +88,54 @@ bool kvd_str2d(const char *s, size_t len, double *out)
     return true;
 }
 
+/* Pairs of decimal digits "00".."99": two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809"
+    "10111213141516171819"
+    "20212223242526272829"
+    "30313233343536373839"
+    "40414243444546474849"
+    "50515253545556575859"
+    "60616263646566676869"
+    "70717273747576777879"
+    "80818283848586878889"
+    "90919293949596979899";
+
+static size_t decimal_digits(uint64_t v)
+{
+    size_t n = 1;
+    /* At most 20 rounds: UINT64_MAX has 20 digits. */
+    for (int i = 0; i < 20 && v >= 10; i++) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
 size_t kvd_ll2str_buf(char *buf, int64_t v)
 {
-    char tmp[24];
-    size_t n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    size_t len = 0;
-    if (v < 0)
-        buf[len++] = '-';
-    while (n > 0)
-        buf[len++] = tmp[--n];
-    buf[len] = '\0';
+    /* Work in unsigned so INT64_MIN has a magnitude. */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t sign = v < 0 ? 1 : 0;
+    size_t len = sign + decimal_digits(u);
+    KVD_ASSERT(len <= 20);
+    char *p = buf + len;
+    *p = '\0';
+    for (int i = 0; i < 10 && u >= 100; i++) {
+        unsigned pair = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = digit_pairs[pair + 1];
+        *--p = digit_pairs[pair];
+    }
+    if (u >= 10) {
+        unsigned pair = (unsigned)u * 2;
+        *--p = digit_pairs[pair + 1];
+        *--p = digit_pairs[pair];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (sign)
+        *--p = '-';
+    KVD_ASSERT(p == buf);
     return len;
 }

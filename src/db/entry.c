@@ -4,6 +4,7 @@
  * The byte layout is documented at the top of db.c.
  */
 #include "db_impl.h"
+#include "../core/util.h"
 
 static kvd_value_free_fn *value_free_fns[KVD_TYPE_HASH + 1];
 static kvd_value_dup_fn *value_dup_fns[KVD_TYPE_HASH + 1];
@@ -44,59 +45,8 @@ const char *kvd_encoding_name(kvd_encoding_t e)
 
 /* ---- string encoding choice ---- */
 
-/*
- * Redis stores a string as an integer only when printing the integer back
- * gives the same bytes: no sign but '-', no leading zeros, no "-0", no
- * spaces, and within int64.
- */
-static bool parse_canonical_i64(const char *s, size_t len, int64_t *out)
-{
-    if (len == 0 || len > KVD_INT_TEXT_MAX)
-        return false;
-    if (len == 1 && s[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    bool neg = s[0] == '-';
-    size_t i = neg ? 1 : 0;
-    if (i >= len || s[i] < '1' || s[i] > '9')
-        return false;
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        uint64_t digit = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return false;
-        v = v * 10 + digit;
-    }
-    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    if (v > limit)
-        return false;
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return true;
-}
-
-/* Decimal text of v into out (>= 21 bytes, NUL-terminated); returns length. */
-static size_t format_i64(int64_t v, char *out)
-{
-    char rev[KVD_INT_TEXT_MAX];
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    size_t n = 0;
-    do {
-        KVD_ASSERT(n < sizeof(rev));
-        rev[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    size_t len = 0;
-    if (v < 0)
-        out[len++] = '-';
-    while (n > 0)
-        out[len++] = rev[--n];
-    out[len] = '\0';
-    return len;
-}
-
+/* Redis stores a string as an integer only when printing it back gives the
+ * same bytes: that is exactly kvd_str2ll's canonical form. */
 void kvd_value_spec_string(kvd_value_spec_t *v, const char *s, size_t len, int flags)
 {
     memset(v, 0, sizeof(*v));
@@ -105,7 +55,7 @@ void kvd_value_spec_string(kvd_value_spec_t *v, const char *s, size_t len, int f
     v->len = len;
     if (flags & KVD_SET_FORCE_RAW)
         v->enc = KVD_ENC_RAW;
-    else if (!(flags & KVD_SET_NO_INT) && parse_canonical_i64(s, len, &v->num))
+    else if (!(flags & KVD_SET_NO_INT) && kvd_str2ll(s, len, &v->num))
         v->enc = KVD_ENC_INT;
     else
         v->enc = len <= KVD_EMBSTR_MAX ? KVD_ENC_EMBSTR : KVD_ENC_RAW;
@@ -353,7 +303,7 @@ const char *kvd_entry_str(const kvd_entry_t *e, size_t *len, char *tmp)
     case KVD_ENC_INT: {
         int64_t v;
         memcpy(&v, p, sizeof(v));
-        *len = format_i64(v, tmp);
+        *len = kvd_ll2str_buf(tmp, v);
         return tmp;
     }
     default: {

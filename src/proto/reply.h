@@ -10,6 +10,7 @@
 #define KVD_REPLY_H
 
 #include "../core/buf.h"
+#include "../core/util.h"
 
 void kvd_reply_simple(kvd_buf_t *b, const char *s);           /* +s\r\n (CR, LF -> space) */
 void kvd_reply_ok(kvd_buf_t *b);                              /* +OK\r\n */
@@ -43,6 +44,9 @@ size_t kvd_reply_defer(kvd_buf_t *b);
 void kvd_reply_set_array_len(kvd_buf_t *b, size_t mark, int64_t n);
 
 /* Format a long long into buf (at least 21 bytes); returns its length. */
-size_t kvd_ll2str(char *buf, int64_t v);
+static inline size_t kvd_ll2str(char *buf, int64_t v)
+{
+    return kvd_ll2str_buf(buf, v);
+}
 
 #endif /* KVD_REPLY_H */
