@@ -125,5 +125,6 @@ void kvd_register_list_commands(void);
 void kvd_register_hash_commands(void);
 void kvd_register_set_commands(void);
 void kvd_register_cluster_commands(void);
+void kvd_register_memory_commands(void);
 
 #endif /* KVD_COMMAND_H */

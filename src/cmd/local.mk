@@ -5,7 +5,7 @@ libkvd_a_SOURCES += \
 	src/cmd/shard.h src/cmd/shard.c \
 	src/cmd/t_server.c src/cmd/t_info.c src/cmd/t_keys.c src/cmd/t_string.c \
 	src/cmd/t_string.h src/cmd/t_incr.c src/cmd/t_lcs.c \
-	src/cmd/t_bitops.c src/cmd/t_expire.c src/cmd/t_function.c src/cmd/t_cluster.c \
+	src/cmd/t_bitops.c src/cmd/t_expire.c src/cmd/t_function.c src/cmd/t_cluster.c src/cmd/t_memory.c \
 	src/cmd/server.h src/cmd/t_client.c src/cmd/client_info.c src/cmd/t_command.c src/cmd/command_meta.c
 
 check_PROGRAMS += t/unit/test_command

@@ -147,4 +147,5 @@ void kvd_commands_init(void)
     kvd_register_hash_commands();
     kvd_register_set_commands();
     kvd_register_cluster_commands();
+    kvd_register_memory_commands();
 }

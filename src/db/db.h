@@ -58,6 +58,12 @@ void kvd_db_register_free(kvd_type_t type, kvd_value_free_fn *fn);
 typedef void *kvd_value_dup_fn(const void *ptr, kvd_encoding_t enc);
 void kvd_db_register_dup(kvd_type_t type, kvd_value_dup_fn *fn);
 void *kvd_value_dup(kvd_type_t type, kvd_encoding_t enc, const void *ptr);
+/* Bytes a collection value occupies beyond its entry (MEMORY USAGE). */
+typedef size_t kvd_value_memory_fn(const void *ptr, kvd_encoding_t enc);
+void kvd_db_register_memory(kvd_type_t type, kvd_value_memory_fn *fn);
+/* Bytes a key costs: its entry, its value, its expiry node (MEMORY USAGE).
+ * Collections whose type registered no memory function count their entry only. */
+size_t kvd_entry_memory(const kvd_entry_t *e);
 
 /* Per-database counters that INFO reports (summed over databases). */
 typedef struct kvd_db_stats {

@@ -4,10 +4,13 @@
  * The byte layout is documented at the top of db.c.
  */
 #include "db_impl.h"
+
+#include <malloc.h>
 #include "../core/util.h"
 
 static kvd_value_free_fn *value_free_fns[KVD_TYPE_HASH + 1];
 static kvd_value_dup_fn *value_dup_fns[KVD_TYPE_HASH + 1];
+static kvd_value_memory_fn *value_memory_fns[KVD_TYPE_HASH + 1];
 
 void kvd_db_register_free(kvd_type_t type, kvd_value_free_fn *fn)
 {
@@ -19,6 +22,25 @@ void kvd_db_register_dup(kvd_type_t type, kvd_value_dup_fn *fn)
 {
     KVD_ASSERT(type > KVD_TYPE_STRING && type <= KVD_TYPE_HASH);
     value_dup_fns[type] = fn;
+}
+
+void kvd_db_register_memory(kvd_type_t type, kvd_value_memory_fn *fn)
+{
+    KVD_ASSERT(type > KVD_TYPE_STRING && type <= KVD_TYPE_HASH);
+    value_memory_fns[type] = fn;
+}
+
+size_t kvd_entry_memory(const kvd_entry_t *e)
+{
+    size_t total = malloc_usable_size((void *)e);
+    kvd_type_t type = (kvd_type_t)entry_type_bits(e);
+    if (type == KVD_TYPE_STRING && entry_enc_bits(e) == KVD_ENC_RAW)
+        total += malloc_usable_size(kvd_entry_raw(e));
+    else if (type != KVD_TYPE_STRING && value_memory_fns[type] != NULL)
+        total += value_memory_fns[type](kvd_entry_ptr(e), (kvd_encoding_t)entry_enc_bits(e));
+    if (e->tag & ENTRY_VOLATILE)
+        total += sizeof(kvd_expire_node_t);
+    return total;
 }
 
 void *kvd_value_dup(kvd_type_t type, kvd_encoding_t enc, const void *ptr)

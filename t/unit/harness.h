@@ -16,7 +16,7 @@
 #include "proto/reply.h"
 
 #define TH_MAX_ARGS 64
-#define TH_MAX_ARG_LEN 512
+#define TH_MAX_ARG_LEN (64 * 1024)
 
 extern kvd_env_t th_env;
 extern uint64_t th_now_us;      /* wall clock; starts at a realistic Unix time */

@@ -102,6 +102,28 @@ START_TEST(errors_are_counted)
 }
 END_TEST
 
+START_TEST(memory_usage)
+{
+    static char big[33001];
+    memset(big, 'A', 33000);
+    ck_assert_str_eq(th_run("set", "k", big, NULL), "+OK\r\n");
+    const char *r = th_run("memory", "usage", "k", NULL);
+    ck_assert(r[0] == ':');
+    long bytes = strtol(r + 1, NULL, 10);
+    ck_assert_int_gt(bytes, 33000);
+    ck_assert_int_lt(bytes, 42000); /* Redis's own bound in its string tests */
+    ck_assert_str_eq(th_run("set", "s", "v", NULL), "+OK\r\n");
+    r = th_run("memory", "usage", "s", "samples", "0", NULL);
+    ck_assert(r[0] == ':' && strtol(r + 1, NULL, 10) > 0);
+    ck_assert_str_eq(th_run("memory", "usage", "nokey", NULL), "$-1\r\n");
+    ck_assert_str_eq(th_run("memory", "usage", "k", "foo", NULL), "-ERR syntax error\r\n");
+    ck_assert_str_eq(th_run("memory", "usage", "k", "samples", NULL), "-ERR syntax error\r\n");
+    ck_assert_str_eq(th_run("memory", "usage", "k", "samples", "-1", NULL), "-ERR syntax error\r\n");
+    ck_assert_str_eq(th_run("memory", "usage", "k", "samples", "x", NULL),
+                     "-ERR value is not an integer or out of range\r\n");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("command");
@@ -115,6 +137,7 @@ int main(void)
     tcase_add_test(tc, set_get_roundtrip_and_stats);
     tcase_add_test(tc, set_options);
     tcase_add_test(tc, errors_are_counted);
+    tcase_add_test(tc, memory_usage);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
