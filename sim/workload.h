@@ -1,0 +1,37 @@
+/*
+ * workload.h - the commands simulated clients send.
+ *
+ * Keys are Zipf-distributed over a small keyspace, so a few hot keys see
+ * most of the traffic (and of the races between writes and expiry), while
+ * the tail still gets created, expired and deleted.  Values mix short
+ * strings, canonical and non-canonical integers, integers near the int64
+ * limits and strings around the 44-byte embstr/raw boundary.
+ */
+#ifndef KVD_SIM_WORKLOAD_H
+#define KVD_SIM_WORKLOAD_H
+
+#include "proto/resp.h"
+#include "sim_env.h"
+
+#define SIM_MAX_ARGS 16
+#define SIM_ARG_CAP 128
+
+typedef struct sim_cmd {
+    int argc;
+    kvd_arg_t argv[SIM_MAX_ARGS];
+    char store[SIM_MAX_ARGS][SIM_ARG_CAP]; /* argv[i].ptr points here */
+} sim_cmd_t;
+
+typedef struct sim_workload {
+    int nkeys;
+    double *cdf; /* Zipf cumulative distribution over key ranks */
+} sim_workload_t;
+
+void sim_workload_init(sim_workload_t *w, int nkeys, double skew);
+void sim_workload_free(sim_workload_t *w);
+/* Draw the next command of a client whose database is db (0 or 1). */
+void sim_workload_next(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c);
+/* "SET key val" in a printable, truncated form for traces. */
+void sim_cmd_format(const sim_cmd_t *c, char *out, size_t cap);
+
+#endif /* KVD_SIM_WORKLOAD_H */
