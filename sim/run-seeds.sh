@@ -19,7 +19,7 @@ while [ "$seed" -le "$SEEDS" ]; do
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
-        echo "$out" >&2
+        printf "%s\n" "$out" >&2
     fi
     seed=$((seed + 1))
 done
