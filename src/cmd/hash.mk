@@ -4,6 +4,6 @@ libkvd_a_SOURCES += src/cmd/t_hash.c src/cmd/hash_type.h src/cmd/hash_type.c \
 
 check_PROGRAMS += t/unit/test_hash
 TESTS += t/unit/test_hash
-t_unit_test_hash_SOURCES = t/unit/test_hash.c
+t_unit_test_hash_SOURCES = t/unit/test_hash.c t/unit/harness.h t/unit/harness.c
 t_unit_test_hash_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_hash_LDADD = $(UNIT_LIBS)

@@ -4,6 +4,7 @@
  * conversion thresholds, COPY and free through the registered hooks, and
  * a randomized run against a simple model (SEED=n replays it).
  */
+#include "harness.h"
 #include <check.h>
 #include <inttypes.h>
 #include <time.h>
@@ -14,75 +15,27 @@
 #include "cmd/shard.h"
 #include "proto/reply.h"
 
-#define MAX_ARGS 64
-#define MAX_ARG_LEN 256
-
-static kvd_config_t cfg;
-static kvd_shard_t *shard;
-static kvd_client_t client;
-static kvd_buf_t out;
-static char storage[MAX_ARGS][MAX_ARG_LEN];
-static kvd_arg_t args[MAX_ARGS];
-
+/* Fixture: the shared harness, with the thresholds these tests assume. */
 static void setup(void)
 {
-    kvd_commands_init();
-    kvd_config_defaults(&cfg);
-    cfg.hash_max_listpack_entries = 128;
-    cfg.hash_max_listpack_value = 64;
-    shard = kvd_shard_create(0, 1, kvd_env_unix(), &cfg);
-    kvd_client_init(&client, shard);
-    kvd_buf_init(&out);
-    client.reply = &out;
-}
-
-static void teardown(void)
-{
-    kvd_client_release(&client);
-    kvd_shard_destroy(shard);
-    kvd_config_free(&cfg);
-    kvd_buf_free(&out);
-}
-
-static const char *dispatch(int argc)
-{
-    kvd_buf_clear(&out);
-    client.argc = argc;
-    client.argv = args;
-    kvd_dispatch(&client);
-    return kvd_buf_cstr(&out);
-}
-
-/* Run a command given as NULL-terminated strings; return the reply text. */
-static const char *run(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    int argc = 0;
-    for (const char *s = first; s != NULL && argc < MAX_ARGS; s = va_arg(ap, const char *)) {
-        ck_assert_uint_lt(strlen(s), MAX_ARG_LEN);
-        snprintf(storage[argc], sizeof(storage[argc]), "%s", s);
-        args[argc].ptr = storage[argc];
-        args[argc].len = strlen(s);
-        argc++;
-    }
-    va_end(ap);
-    return dispatch(argc);
+    th_setup();
+    th_cfg.hash_max_listpack_entries = 128;
+    th_cfg.hash_max_listpack_value = 64;
 }
 
 static const char *encoding_of(const char *key)
 {
-    kvd_entry_t *e = kvd_db_find(client.db, key, strlen(key));
+    kvd_entry_t *e = kvd_db_find(th_client.db, key, strlen(key));
     ck_assert_ptr_nonnull(e);
     return kvd_encoding_name(kvd_entry_encoding(e));
 }
 
 static bool exists(const char *key)
 {
-    return kvd_db_find(client.db, key, strlen(key)) != NULL;
+    return kvd_db_find(th_client.db, key, strlen(key)) != NULL;
 }
 
-#define EQ(reply, ...) ck_assert_str_eq(run(__VA_ARGS__, NULL), reply)
+#define EQ(reply, ...) ck_assert_str_eq(th_run(__VA_ARGS__, NULL), reply)
 #define WRONGTYPE "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 #define NOT_INT "-ERR value is not an integer or out of range\r\n"
 
@@ -201,8 +154,8 @@ END_TEST
 
 START_TEST(encoding_thresholds)
 {
-    cfg.hash_max_listpack_entries = 2;
-    cfg.hash_max_listpack_value = 3;
+    th_cfg.hash_max_listpack_entries = 2;
+    th_cfg.hash_max_listpack_value = 3;
     EQ(":1\r\n", "hset", "a", "f", "1", "f", "2", "f", "3");
     ck_assert_str_eq(encoding_of("a"), "listpack");
     EQ(":1\r\n", "hset", "a", "g", "123");
@@ -229,7 +182,7 @@ START_TEST(encoding_thresholds)
     ck_assert_str_eq(encoding_of("g"), "listpack");
     EQ("$5\r\n2.625\r\n", "hincrbyfloat", "g", "f", "0.125");
     ck_assert_str_eq(encoding_of("g"), "hashtable");
-    cfg.hash_max_listpack_entries = 0;
+    th_cfg.hash_max_listpack_entries = 0;
     EQ(":1\r\n", "hset", "z", "f", "1");
     ck_assert_str_eq(encoding_of("z"), "hashtable");
     EQ("$1\r\n1\r\n", "hget", "z", "f");
@@ -245,7 +198,7 @@ static void fill(const char *key, int n)
         char f[32], v[32];
         snprintf(f, sizeof(f), "f%d", i);
         snprintf(v, sizeof(v), "v%d", i);
-        ck_assert_str_eq(run("hset", key, f, v, NULL), ":1\r\n");
+        ck_assert_str_eq(th_run("hset", key, f, v, NULL), ":1\r\n");
     }
 }
 
@@ -292,14 +245,14 @@ START_TEST(hrandfield_cases)
         ck_assert_str_eq(encoding_of(key), round == 0 ? "listpack" : "hashtable");
         int len = round == 0 ? 10 : 300;
         EQ("*0\r\n", "hrandfield", key, "0");
-        ck_assert_int_eq(run("hrandfield", key, NULL)[0], '$');
+        ck_assert_int_eq(th_run("hrandfield", key, NULL)[0], '$');
         static char items[700][64];
         /* Distinct picks: fewer than the hash, a third of it, all of it. */
         int asks[] = {1, len / 3 + 1, len - 1, len, len + 5};
         for (size_t a = 0; a < KVD_ARRAY_LEN(asks); a++) {
             char cnt[16];
             snprintf(cnt, sizeof(cnt), "%d", asks[a]);
-            int n = parse_bulks(run("hrandfield", key, cnt, "withvalues", NULL), items, 700);
+            int n = parse_bulks(th_run("hrandfield", key, cnt, "withvalues", NULL), items, 700);
             int want = asks[a] < len ? asks[a] : len;
             ck_assert_int_eq(n, want * 2);
             for (int i = 0; i < n; i += 2) {
@@ -310,7 +263,7 @@ START_TEST(hrandfield_cases)
             }
         }
         /* Repeats: exactly -count picks, every one a field. */
-        int n = parse_bulks(run("hrandfield", key, "-350", NULL), items, 700);
+        int n = parse_bulks(th_run("hrandfield", key, "-350", NULL), items, 700);
         ck_assert_int_eq(n, 350);
         for (int i = 0; i < n; i++)
             ck_assert_int_eq(items[i][0], 'f');
@@ -351,7 +304,7 @@ START_TEST(hscan_cases)
     char cursor[32] = "0";
     int calls = 0;
     do {
-        const char *r = run("hscan", "big", cursor, "count", "20", "match", "f1*", NULL);
+        const char *r = th_run("hscan", "big", cursor, "count", "20", "match", "f1*", NULL);
         ck_assert(strncmp(r, "*2\r\n$", 5) == 0);
         const char *c = strstr(r + 4, "\r\n") + 2;
         const char *end = strstr(c, "\r\n");
@@ -427,27 +380,27 @@ static void model_step(model_t *m)
     case 1:
         random_value(v, sizeof(v));
         snprintf(want, sizeof(want), ":%d\r\n", m->present[i] ? 0 : 1);
-        ck_assert_str_eq(run("hset", "m", f, v, NULL), want);
+        ck_assert_str_eq(th_run("hset", "m", f, v, NULL), want);
         m->n += !m->present[i];
         m->present[i] = true;
         snprintf(m->val[i], sizeof(m->val[i]), "%s", v);
         break;
     case 2:
         snprintf(want, sizeof(want), ":%d\r\n", m->present[i] ? 1 : 0);
-        ck_assert_str_eq(run("hdel", "m", f, NULL), want);
+        ck_assert_str_eq(th_run("hdel", "m", f, NULL), want);
         m->n -= m->present[i];
         m->present[i] = false;
         break;
     case 3: {
         int64_t cur;
         if (m->present[i] && !kvd_str2ll(m->val[i], strlen(m->val[i]), &cur)) {
-            ck_assert_str_eq(run("hincrby", "m", f, "3", NULL),
+            ck_assert_str_eq(th_run("hincrby", "m", f, "3", NULL),
                              "-ERR hash value is not an integer\r\n");
             break;
         }
         cur = m->present[i] ? cur + 3 : 3;
         snprintf(want, sizeof(want), ":%" PRId64 "\r\n", cur);
-        ck_assert_str_eq(run("hincrby", "m", f, "3", NULL), want);
+        ck_assert_str_eq(th_run("hincrby", "m", f, "3", NULL), want);
         m->n += !m->present[i];
         m->present[i] = true;
         snprintf(m->val[i], sizeof(m->val[i]), "%" PRId64, cur);
@@ -458,10 +411,10 @@ static void model_step(model_t *m)
             snprintf(want, sizeof(want), "$%zu\r\n%s\r\n", strlen(m->val[i]), m->val[i]);
         else
             snprintf(want, sizeof(want), "$-1\r\n");
-        ck_assert_str_eq(run("hget", "m", f, NULL), want);
+        ck_assert_str_eq(th_run("hget", "m", f, NULL), want);
     }
     snprintf(want, sizeof(want), ":%d\r\n", m->n);
-    ck_assert_str_eq(run("hlen", "m", NULL), want);
+    ck_assert_str_eq(th_run("hlen", "m", NULL), want);
     ck_assert(exists("m") == (m->n > 0));
 }
 
@@ -472,12 +425,12 @@ START_TEST(against_model_randomized)
     printf("test_hash: SEED=%" PRIu64 "\n", seed);
     fflush(stdout);
     rng_state = seed * 2654435761u + 1;
-    cfg.hash_max_listpack_entries = 16;
+    th_cfg.hash_max_listpack_entries = 16;
     static model_t m;
     memset(&m, 0, sizeof(m));
     for (int step = 0; step < 20000; step++) {
         model_step(&m);
-        kvd_entry_t *e = kvd_db_find(client.db, "m", 1);
+        kvd_entry_t *e = kvd_db_find(th_client.db, "m", 1);
         if (e != NULL) {
             kvd_hash_verify_invariants(kvd_entry_encoding(e), kvd_entry_ptr(e));
             if (m.n > 16)
@@ -487,7 +440,7 @@ START_TEST(against_model_randomized)
     /* The whole hash agrees with the model at the end. */
     static char items[2 * MODEL_FIELDS][64];
     if (m.n > 0) {
-        int n = parse_bulks(run("hkeys", "m", NULL), items, 2 * MODEL_FIELDS);
+        int n = parse_bulks(th_run("hkeys", "m", NULL), items, 2 * MODEL_FIELDS);
         ck_assert_int_eq(n, m.n);
         for (int i = 0; i < n; i++)
             ck_assert(m.present[atoi(items[i])]);
@@ -541,7 +494,7 @@ int main(void)
 {
     Suite *s = suite_create("hash");
     TCase *tc = tcase_create("commands");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, th_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, set_get_basics);
     tcase_add_test(tc, whole_hash_replies_in_insertion_order);
