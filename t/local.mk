@@ -3,8 +3,12 @@ TESTS += t/integration/run.sh t/compat/selftest.sh t/compat/run.sh
 EXTRA_DIST += t/integration t/compat
 
 # Directories are copied whole into the tarball; drop what a run leaves behind.
+# (An in-tree make check leaves .log/.trs files there; shipped, they would
+# shadow the build tree's own through VPATH.)
 dist-hook:
-	rm -rf $(distdir)/t/integration/__pycache__ $(distdir)/t/compat/logs-*
+	rm -rf $(distdir)/t/integration/__pycache__ $(distdir)/t/compat/logs-* \
+		$(distdir)/t/integration/*.log $(distdir)/t/integration/*.trs \
+		$(distdir)/t/compat/*.log $(distdir)/t/compat/*.trs $(distdir)/t/compat/work.*
 
 # Logs of the compatibility runner live in the build tree.
 clean-local:
