@@ -28,8 +28,7 @@ static kvd_qlist_t *list_lookup(kvd_client_t *c, const kvd_arg_t *key, bool writ
                            : kvd_db_lookup_read(c->db, key->ptr, key->len);
     if (e == NULL)
         return NULL;
-    if (kvd_entry_type(e) != KVD_TYPE_LIST) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_LIST) < 0) {
         *bad = true;
         return NULL;
     }

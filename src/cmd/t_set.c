@@ -31,10 +31,8 @@ int kvd_set_cmd_lookup(kvd_client_t *c, const kvd_arg_t *key, bool read, kvd_ent
     *sp = NULL;
     if (e == NULL)
         return 0;
-    if (kvd_entry_type(e) != KVD_TYPE_SET) {
-        kvd_reply_wrong_type(c);
+    if (kvd_check_type(c, e, KVD_TYPE_SET) < 0)
         return -1;
-    }
     *sp = kvd_entry_ptr(e);
     KVD_ASSERT((*sp)->enc == kvd_entry_encoding(e));
     return 0;
