@@ -124,6 +124,8 @@ void kvd_register_function_commands(void);
 void kvd_register_list_commands(void);
 void kvd_register_hash_commands(void);
 void kvd_register_set_commands(void);
+void kvd_register_zset_commands(void);
+void kvd_register_sort_commands(void);
 void kvd_register_cluster_commands(void);
 void kvd_register_memory_commands(void);
 

@@ -146,6 +146,8 @@ void kvd_commands_init(void)
     kvd_register_list_commands();
     kvd_register_hash_commands();
     kvd_register_set_commands();
+    kvd_register_zset_commands();
+    kvd_register_sort_commands();
     kvd_register_cluster_commands();
     kvd_register_memory_commands();
 }

@@ -1,0 +1,2 @@
+# src/cmd/zset.mk - the sorted set type: its commands, encodings and tests.
+libkvd_a_SOURCES += src/cmd/t_zset.c

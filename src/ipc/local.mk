@@ -1,0 +1,1 @@
+# src/ipc/local.mk - the shared region and the rings between workers.
