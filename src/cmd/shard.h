@@ -61,6 +61,11 @@ struct kvd_shard {
     char run_id[41];
     char replid[41];
     size_t used_memory_peak;
+    /* Changes since start (Redis's server.dirty): each write command adds
+     * the number of elements it changed, 0 when it changed nothing.  INFO
+     * persistence reports rdb_changes_since_last_save from it; the AOF
+     * logs a command only when it moved this counter. */
+    uint64_t dirty;
 };
 
 /* Process-wide shard of this worker (one per worker process). */
@@ -74,6 +79,11 @@ void kvd_shard_unlink_client(kvd_shard_t *s, kvd_client_t *c);
 void kvd_shard_cron(kvd_shard_t *s);
 void kvd_shard_reset_stats(kvd_shard_t *s);
 /* Count one error reply (text starts after '-'): total and per code. */
+/* A write changed n things (keys, members, fields, bits). */
+static inline void kvd_shard_add_dirty(kvd_shard_t *s, uint64_t n)
+{
+    s->dirty += n;
+}
 void kvd_shard_count_error(kvd_shard_t *s, const char *text, size_t len);
 
 #endif /* KVD_SHARD_H */

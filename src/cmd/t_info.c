@@ -267,7 +267,7 @@ static void info_persistence(kvd_shard_t *s, kvd_buf_t *out)
                    "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                    "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
                    "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
-                   "rdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\n"
+                   "rdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:0\r\n"
                    "rdb_last_save_time:%llu\r\nrdb_last_bgsave_status:ok\r\n"
                    "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\n"
                    "rdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\n"
@@ -278,7 +278,8 @@ static void info_persistence(kvd_shard_t *s, kvd_buf_t *out)
                    "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n"
                    "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
                    "module_fork_last_cow_size:0\r\n",
-                   (unsigned long long)(s->start_us / 1000000), s->cfg->appendonly ? 1 : 0);
+                   (unsigned long long)s->dirty, (unsigned long long)(s->start_us / 1000000),
+                   s->cfg->appendonly ? 1 : 0);
     /* Redis adds these when the AOF is on; the AOF code will report real sizes. */
     if (s->cfg->appendonly)
         kvd_buf_append_str(out, "aof_current_size:0\r\naof_base_size:0\r\n"
