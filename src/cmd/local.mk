@@ -31,3 +31,9 @@ TESTS += t/unit/test_server
 t_unit_test_server_SOURCES = t/unit/test_server.c
 t_unit_test_server_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_server_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += t/unit/test_dirty
+TESTS += t/unit/test_dirty
+t_unit_test_dirty_SOURCES = t/unit/test_dirty.c t/unit/harness.h t/unit/harness.c
+t_unit_test_dirty_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_dirty_LDADD = $(UNIT_LIBS)

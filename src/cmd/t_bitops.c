@@ -61,13 +61,17 @@ static int parse_bit_offset(kvd_client_t *c, const kvd_arg_t *a, bool allow_hash
 /*
  * Make key a raw string at least (maxbit / 8 + 1) bytes long, zero-padded,
  * creating it when missing, as Redis does before any bit write (even one
- * that ends up writing nothing).  NULL after replying WRONGTYPE.
+ * that ends up writing nothing).  *grew tells whether that created or
+ * lengthened the value: Redis counts such a write as a change even when no
+ * bit moved.  NULL after replying WRONGTYPE.
  */
-static kvd_entry_t *string_for_bit_write(kvd_client_t *c, const kvd_arg_t *key, uint64_t maxbit)
+static kvd_entry_t *string_for_bit_write(kvd_client_t *c, const kvd_arg_t *key, uint64_t maxbit,
+                                         bool *grew)
 {
     size_t byte = (size_t)(maxbit >> 3);
     uint8_t keep = 0;
     kvd_entry_t *e = kvd_db_find(c->db, key->ptr, key->len);
+    *grew = true;
     if (e == NULL) {
         e = kvd_db_set_string(c->db, key->ptr, key->len, "", 0, KVD_SET_FORCE_RAW);
     } else if (kvd_entry_type(e) != KVD_TYPE_STRING) {
@@ -77,8 +81,10 @@ static kvd_entry_t *string_for_bit_write(kvd_client_t *c, const kvd_arg_t *key, 
         char tmp[32];
         size_t len;
         const uint8_t *p = entry_bytes(e, &len, tmp);
-        if (byte < len)
+        if (byte < len) {
             keep = p[byte];
+            *grew = false;
+        }
     }
     /* Rewriting the last byte with itself grows, zero-pads and unshares. */
     return kvd_db_string_setrange(c->db, e, byte, (const char *)&keep, 1);
@@ -96,7 +102,8 @@ static void setbit_command(kvd_client_t *c)
         kvd_reply_error(c->reply, ERR_BIT_VALUE);
         return;
     }
-    kvd_entry_t *e = string_for_bit_write(c, &c->argv[1], off);
+    bool grew;
+    kvd_entry_t *e = string_for_bit_write(c, &c->argv[1], off, &grew);
     if (e == NULL)
         return;
     char tmp[32];
@@ -107,6 +114,8 @@ static void setbit_command(kvd_client_t *c)
     int old = (byte & mask) != 0;
     byte = (uint8_t)(on ? (byte | mask) : (byte & ~mask));
     kvd_db_string_setrange(c->db, e, (size_t)(off >> 3), (const char *)&byte, 1);
+    if (grew || old != (int)on)
+        kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, old);
 }
 
@@ -419,10 +428,12 @@ static void bitop_command(kvd_client_t *c)
         for (size_t i = 0; i < r.len; i++)
             r.data[i] = (char)~(uint8_t)r.data[i];
     const kvd_arg_t *dest = &c->argv[2];
-    if (r.len == 0)
-        kvd_db_delete(c->db, dest->ptr, dest->len);
-    else
+    if (r.len == 0) {
+        kvd_shard_add_dirty(c->shard, kvd_db_delete(c->db, dest->ptr, dest->len));
+    } else {
         kvd_db_set_string(c->db, dest->ptr, dest->len, r.data, r.len, KVD_SET_FORCE_RAW);
+        kvd_shard_add_dirty(c->shard, 1);
+    }
     kvd_reply_int(c->reply, (int64_t)r.len);
     kvd_buf_free(&r);
 }
@@ -554,7 +565,8 @@ static void bf_reply_value(kvd_client_t *c, const bf_op_t *op, uint64_t raw)
  * (SET) or new (INCRBY) value, or nil when FAIL refused an overflow.
  * Returns the entry, which may have moved.
  */
-static kvd_entry_t *bf_apply_write(kvd_client_t *c, kvd_entry_t *e, const bf_op_t *op)
+static kvd_entry_t *bf_apply_write(kvd_client_t *c, kvd_entry_t *e, const bf_op_t *op,
+                                   bool grew)
 {
     char tmp[32];
     size_t len;
@@ -577,6 +589,10 @@ static kvd_entry_t *bf_apply_write(kvd_client_t *c, kvd_entry_t *e, const bf_op_
         return e;
     }
     bf_reply_value(c, op, op->opcode == BF_SET ? oldraw : newraw);
+    /* Redis counts every INCRBY, and a SET only when it changed a bit or
+     * the value grew for it. */
+    if (op->opcode == BF_INCRBY || grew || oldraw != newraw)
+        kvd_shard_add_dirty(c->shard, 1);
     bf_write(win, shift, op->bits, newraw);
     size_t first = (size_t)(op->offset >> 3);
     size_t nbytes = (size_t)(((op->offset + (uint64_t)op->bits - 1) >> 3) - (op->offset >> 3) + 1);
@@ -662,13 +678,14 @@ static void bf_run(kvd_client_t *c, const bf_op_t *ops, int n, bool writes, uint
 {
     const kvd_arg_t *key = &c->argv[1];
     kvd_entry_t *e;
+    bool grew = false;
     if (!writes) {
         e = kvd_db_lookup_read(c->db, key->ptr, key->len);
         if (e != NULL && kvd_entry_type(e) != KVD_TYPE_STRING) {
             kvd_reply_wrong_type(c);
             return;
         }
-    } else if ((e = string_for_bit_write(c, key, maxbit)) == NULL) {
+    } else if ((e = string_for_bit_write(c, key, maxbit, &grew)) == NULL) {
         return;
     }
     kvd_reply_array(c->reply, n);
@@ -676,7 +693,7 @@ static void bf_run(kvd_client_t *c, const bf_op_t *ops, int n, bool writes, uint
         if (ops[i].opcode == BF_GET)
             bf_apply_get(c, e, &ops[i]);
         else
-            e = bf_apply_write(c, e, &ops[i]);
+            e = bf_apply_write(c, e, &ops[i], grew);
     }
 }
 

@@ -116,6 +116,7 @@ static void expire_generic(kvd_client_t *c, int64_t base_ms, bool seconds)
         kvd_db_set_expire(c->db, e, when);
         KVD_DEBUG_ASSERT(kvd_db_get_expire(c->db, e) == when);
     }
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, 1);
 }
 
@@ -195,7 +196,9 @@ static void persist_command(kvd_client_t *c)
     kvd_entry_t *e = kvd_db_find(c->db, c->argv[1].ptr, c->argv[1].len);
     if (e != NULL)
         kvd_db_touch(c->db, e);
-    kvd_reply_int(c->reply, e != NULL && kvd_db_persist(c->db, e));
+    bool persisted = e != NULL && kvd_db_persist(c->db, e);
+    kvd_shard_add_dirty(c->shard, persisted);
+    kvd_reply_int(c->reply, persisted);
 }
 
 /* ---- the rows: as Redis 7.0.15's COMMAND INFO ---- */

@@ -84,6 +84,8 @@ static void hset_generic(kvd_client_t *c, bool reply_ok)
     int64_t added = 0;
     for (int i = 2; i + 1 < c->argc; i += 2)
         added += hash_set(c, e, &c->argv[i], c->argv[i + 1].ptr, c->argv[i + 1].len);
+    /* Redis counts every field written, updates included. */
+    kvd_shard_add_dirty(c->shard, (uint64_t)(c->argc - 2) / 2);
     if (reply_ok)
         kvd_reply_ok(c->reply);
     else
@@ -114,6 +116,7 @@ static void hsetnx_command(kvd_client_t *c)
         return;
     }
     hash_set(c, e, f, v->ptr, v->len);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, 1);
 }
 
@@ -200,6 +203,7 @@ static void hdel_command(kvd_client_t *c)
             break;
         }
     }
+    kvd_shard_add_dirty(c->shard, (uint64_t)removed);
     kvd_reply_int(c->reply, removed);
 }
 
@@ -276,6 +280,7 @@ static void hincrby_command(kvd_client_t *c)
     char buf[32];
     size_t len = kvd_ll2str_buf(buf, value);
     hash_set(c, e, &c->argv[2], buf, len);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, value);
 }
 
@@ -329,6 +334,7 @@ static void hincrbyfloat_command(kvd_client_t *c)
     char *buf = kvd_malloc(LONG_DOUBLE_TEXT_MAX);
     size_t len = format_long_double(buf, LONG_DOUBLE_TEXT_MAX, value);
     hash_set(c, e, &c->argv[2], buf, len);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_bulk(c->reply, buf, len);
     kvd_free(buf);
 }

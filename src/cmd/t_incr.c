@@ -46,6 +46,7 @@ static void incr_generic(kvd_client_t *c, int64_t by)
         return;
     }
     kvd_db_set_int(c->db, key->ptr, key->len, result, KVD_SET_KEEPTTL);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, result);
 }
 
@@ -139,6 +140,7 @@ static void incrbyfloat_command(kvd_client_t *c)
     size_t len = format_long_double(buf, sizeof(buf), value);
     /* Redis stores the text as a string object, never int-encoded. */
     kvd_db_set_string(c->db, key->ptr, key->len, buf, len, KVD_SET_KEEPTTL | KVD_SET_NO_INT);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_bulk(c->reply, buf, len);
 }
 

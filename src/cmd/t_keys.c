@@ -151,6 +151,7 @@ static void del_command(kvd_client_t *c)
     int64_t deleted = 0;
     for (int i = 1; i < c->argc; i++)
         deleted += kvd_db_delete(c->db, c->argv[i].ptr, c->argv[i].len);
+    kvd_shard_add_dirty(c->shard, (uint64_t)deleted);
     kvd_reply_int(c->reply, deleted);
 }
 
@@ -202,6 +203,7 @@ static void rename_generic(kvd_client_t *c, bool nx)
         kvd_reply_error(c->reply, "ERR no such key");
         return;
     }
+    kvd_shard_add_dirty(c->shard, 1);
     if (nx)
         kvd_reply_int(c->reply, 1);
     else
@@ -235,6 +237,7 @@ static void move_command(kvd_client_t *c)
         return;
     }
     bool moved = kvd_db_rename(c->db, key->ptr, key->len, dst, key->ptr, key->len) != NULL;
+    kvd_shard_add_dirty(c->shard, moved);
     kvd_reply_int(c->reply, moved);
 }
 
@@ -295,6 +298,7 @@ static void copy_command(kvd_client_t *c)
         v.ptr = kvd_value_dup(v.type, v.enc, v.ptr);
     snapshot_store(&v, dstdb, dst->ptr, dst->len);
     snapshot_release(&v);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, 1);
 }
 
@@ -322,6 +326,7 @@ static void swapdb_command(kvd_client_t *c)
     }
     if (a != b)
         kvd_db_swap(c->shard->dbs[a], c->shard->dbs[b]);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_ok(c->reply);
 }
 

@@ -75,6 +75,7 @@ static void push_generic(kvd_client_t *c, bool head, bool only_existing)
     }
     for (int i = 2; i < c->argc; i++)
         kvd_qlist_push(ql, head, c->argv[i].ptr, c->argv[i].len);
+    kvd_shard_add_dirty(c->shard, (uint64_t)(c->argc - 2));
     list_written(c, key, ql);
     kvd_reply_int(c->reply, (int64_t)kvd_qlist_len(ql));
 }
@@ -112,6 +113,7 @@ static void pop_and_reply(kvd_client_t *c, kvd_qlist_t *ql, bool head, uint64_t 
         kvd_reply_bulk(c->reply, p, n);
         kvd_qlist_iter_delete(&it);
     }
+    kvd_shard_add_dirty(c->shard, count);
 }
 
 /* LPOP/RPOP key [count]: nil without count, a null array with count when
@@ -277,6 +279,7 @@ static void lset_command(kvd_client_t *c)
     kvd_qlist_iter_at(ql, &it, at, true);
     iter_must_next(&it, &p, &n);
     kvd_qlist_iter_replace(&it, val->ptr, val->len);
+    kvd_shard_add_dirty(c->shard, 1);
     list_written(c, key, ql);
     kvd_reply_ok(c->reply);
 }
@@ -311,6 +314,7 @@ static void linsert_command(kvd_client_t *c)
     for (uint64_t i = 0; i < len && kvd_qlist_iter_next(&it, &p, &n); i++) {
         if (arg_eq(&c->argv[3], p, n)) {
             kvd_qlist_iter_insert(&it, after, c->argv[4].ptr, c->argv[4].len);
+            kvd_shard_add_dirty(c->shard, 1);
             list_written(c, key, ql);
             kvd_reply_int(c->reply, (int64_t)kvd_qlist_len(ql));
             return;
@@ -349,6 +353,7 @@ static void lrem_command(kvd_client_t *c)
             removed++;
         }
     }
+    kvd_shard_add_dirty(c->shard, removed);
     if (removed > 0)
         list_written(c, key, ql);
     kvd_reply_int(c->reply, (int64_t)removed);
@@ -372,6 +377,7 @@ static void ltrim_command(kvd_client_t *c)
         } else {
             kvd_qlist_delete_range(ql, 0, len);
         }
+        kvd_shard_add_dirty(c->shard, len - kvd_qlist_len(ql));
         list_written(c, key, ql);
     }
     kvd_reply_ok(c->reply);
@@ -499,6 +505,7 @@ static void lmove_generic(kvd_client_t *c, const kvd_arg_t *src, const kvd_arg_t
         dql = list_create(c, dst);
     kvd_qlist_push(dql, to_head, copy, n);
     kvd_free(copy);
+    kvd_shard_add_dirty(c->shard, 1);
     list_written(c, dst, dql);
     list_written(c, src, sql);
 }

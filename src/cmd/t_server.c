@@ -161,6 +161,7 @@ static void flushdb_command(kvd_client_t *c)
 {
     if (!flush_args_ok(c))
         return;
+    kvd_shard_add_dirty(c->shard, kvd_db_size(c->db));
     kvd_db_flush(c->db);
     kvd_reply_ok(c->reply);
 }
@@ -169,8 +170,12 @@ static void flushall_command(kvd_client_t *c)
 {
     if (!flush_args_ok(c))
         return;
-    for (int i = 0; i < c->shard->ndbs; i++)
+    uint64_t removed = 0;
+    for (int i = 0; i < c->shard->ndbs; i++) {
+        removed += kvd_db_size(c->shard->dbs[i]);
         kvd_db_flush(c->shard->dbs[i]);
+    }
+    kvd_shard_add_dirty(c->shard, removed);
     kvd_reply_ok(c->reply);
 }
 

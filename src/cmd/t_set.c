@@ -57,10 +57,11 @@ void kvd_set_cmd_store(kvd_client_t *c, const kvd_arg_t *dst, kvd_set_t *result)
     uint64_t n = kvd_set_size(result);
     if (n == 0) {
         kvd_set_destroy(result);
-        kvd_db_delete(c->db, dst->ptr, dst->len);
+        kvd_shard_add_dirty(c->shard, kvd_db_delete(c->db, dst->ptr, dst->len));
     } else {
         KVD_VERIFY(kvd_set_verify_invariants(result));
         kvd_db_set_ptr(c->db, dst->ptr, dst->len, KVD_TYPE_SET, result->enc, result, 0);
+        kvd_shard_add_dirty(c->shard, 1);
     }
     kvd_reply_int(c->reply, (int64_t)n);
 }
@@ -90,6 +91,7 @@ static void sadd_command(kvd_client_t *c)
     int64_t added = 0;
     for (int i = 2; i < c->argc; i++)
         added += kvd_set_add(s, &ctx, c->argv[i].ptr, c->argv[i].len);
+    kvd_shard_add_dirty(c->shard, (uint64_t)added);
     if (created) {
         KVD_ASSERT(added > 0);
         KVD_VERIFY(kvd_set_verify_invariants(s));
@@ -112,6 +114,7 @@ static void srem_command(kvd_client_t *c)
         removed += kvd_set_remove(s, c->argv[i].ptr, c->argv[i].len);
     if (s != NULL)
         kvd_set_cmd_written(c, &c->argv[1], e, s);
+    kvd_shard_add_dirty(c->shard, (uint64_t)removed);
     kvd_reply_int(c->reply, removed);
 }
 
@@ -171,6 +174,7 @@ static void pop_one(kvd_client_t *c, kvd_set_t *s, kvd_buf_t *scratch)
     kvd_buf_append(scratch, m, len);
     bool removed = kvd_set_remove(s, scratch->data, len);
     KVD_ASSERT(removed);
+    kvd_shard_add_dirty(c->shard, 1);
 }
 
 /* SPOP key count: the count is checked before the key (so a bad count wins over WRONGTYPE). */
@@ -192,6 +196,7 @@ static void spop_count(kvd_client_t *c)
     if ((uint64_t)count >= size) {
         kvd_set_cmd_reply_all(c, s);
         kvd_db_delete(c->db, c->argv[1].ptr, c->argv[1].len);
+        kvd_shard_add_dirty(c->shard, size);
         return;
     }
     kvd_reply_array(c->reply, count);
@@ -339,16 +344,19 @@ static void smove_command(kvd_client_t *c)
     /* The source may be deleted here, which moves no other entry. */
     kvd_set_cmd_written(c, src, se, ss);
     kvd_set_ctx_t ctx = kvd_set_cmd_ctx(c);
+    bool added;
     if (ds == NULL) {
         ds = kvd_set_create();
-        kvd_set_add(ds, &ctx, m->ptr, m->len);
+        added = kvd_set_add(ds, &ctx, m->ptr, m->len);
         kvd_db_set_ptr(c->db, dst->ptr, dst->len, KVD_TYPE_SET, ds->enc, ds, 0);
     } else {
         /* Deleting the source named only its key, so de is still valid (db.h). */
         KVD_ASSERT(kvd_entry_ptr(de) == ds);
-        kvd_set_add(ds, &ctx, m->ptr, m->len);
+        added = kvd_set_add(ds, &ctx, m->ptr, m->len);
         kvd_set_cmd_written(c, dst, de, ds);
     }
+    /* Redis counts the removal and, separately, the addition. */
+    kvd_shard_add_dirty(c->shard, 1 + (uint64_t)added);
     kvd_reply_int(c->reply, 1);
 }
 

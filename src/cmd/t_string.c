@@ -169,6 +169,7 @@ static void set_generic(kvd_client_t *c, const string_opts_t *o, const kvd_arg_t
                                        (o->flags & OPT_KEEPTTL) ? KVD_SET_KEEPTTL : 0);
     if (o->unit != UNIT_NONE)
         kvd_db_set_expire(c->db, e, when);
+    kvd_shard_add_dirty(c->shard, 1);
     if (o->flags & OPT_GET)
         return;
     if (style == SET_REPLY_OK)
@@ -215,6 +216,7 @@ static void getset_command(kvd_client_t *c)
     if (reply_get(c, key) < 0)
         return;
     kvd_db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, 0);
+    kvd_shard_add_dirty(c->shard, 1);
 }
 
 static void getdel_command(kvd_client_t *c)
@@ -228,6 +230,7 @@ static void getdel_command(kvd_client_t *c)
     if (reply_string_entry(c, e) < 0)
         return;
     kvd_db_delete(c->db, key->ptr, key->len);
+    kvd_shard_add_dirty(c->shard, 1);
 }
 
 /*
@@ -254,12 +257,15 @@ static void getex_command(kvd_client_t *c)
         return;
     reply_string_entry(c, e);
     bool absolute = o.unit == UNIT_EXAT || o.unit == UNIT_PXAT;
-    if (absolute && when <= (int64_t)kvd_env_now_ms(c->shard->env))
+    if (absolute && when <= (int64_t)kvd_env_now_ms(c->shard->env)) {
         kvd_db_delete(c->db, key->ptr, key->len);
-    else if (o.unit != UNIT_NONE)
+        kvd_shard_add_dirty(c->shard, 1);
+    } else if (o.unit != UNIT_NONE) {
         kvd_db_set_expire(c->db, e, when);
-    else if (o.flags & OPT_PERSIST)
-        kvd_db_persist(c->db, e);
+        kvd_shard_add_dirty(c->shard, 1);
+    } else if ((o.flags & OPT_PERSIST) && kvd_db_persist(c->db, e)) {
+        kvd_shard_add_dirty(c->shard, 1);
+    }
 }
 
 /* MGET: a key that is missing or not a string reads as nil. */
@@ -281,6 +287,7 @@ static void mset_pairs(kvd_client_t *c)
         const kvd_arg_t *key = &c->argv[i], *val = &c->argv[i + 1];
         kvd_db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, 0);
     }
+    kvd_shard_add_dirty(c->shard, (uint64_t)(c->argc - 1) / 2);
 }
 
 static void mset_command(kvd_client_t *c)
@@ -321,6 +328,7 @@ static void append_command(kvd_client_t *c)
     kvd_entry_t *e = kvd_db_find(c->db, key->ptr, key->len);
     if (e == NULL) {
         kvd_db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, 0);
+        kvd_shard_add_dirty(c->shard, 1);
         kvd_reply_int(c->reply, (int64_t)val->len);
         return;
     }
@@ -332,6 +340,7 @@ static void append_command(kvd_client_t *c)
     if (check_string_length(c, len, val->len) < 0)
         return;
     e = kvd_db_string_append(c->db, e, val->ptr, val->len);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_entry_str(e, &len, tmp);
     kvd_reply_int(c->reply, (int64_t)len);
 }
@@ -409,6 +418,7 @@ static void setrange_new(kvd_client_t *c, const kvd_arg_t *key, int64_t off, con
     /* Start from an empty raw string: the db zero-pads up to off in place. */
     kvd_entry_t *e = kvd_db_set_string(c->db, key->ptr, key->len, "", 0, KVD_SET_FORCE_RAW);
     e = kvd_db_string_setrange(c->db, e, (size_t)off, val->ptr, val->len);
+    kvd_shard_add_dirty(c->shard, 1);
     char tmp[32];
     size_t len;
     kvd_entry_str(e, &len, tmp);
@@ -444,6 +454,7 @@ static void setrange_command(kvd_client_t *c)
     if (check_string_length(c, (size_t)off, val->len) < 0)
         return;
     e = kvd_db_string_setrange(c->db, e, (size_t)off, val->ptr, val->len);
+    kvd_shard_add_dirty(c->shard, 1);
     kvd_entry_str(e, &len, tmp);
     kvd_reply_int(c->reply, (int64_t)len);
 }
