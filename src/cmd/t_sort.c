@@ -1,14 +1,14 @@
 /*
- * t_sort.c - SORT and SORT_RO over lists and sets, with Redis 7.0.15's
- * replies and edge cases:
+ * t_sort.c - SORT and SORT_RO over lists, sets and sorted sets, with
+ * Redis 7.0.15's replies and edge cases:
  *
  *   - options are parsed before the key is looked up, so a syntax error
  *     or a bad LIMIT wins over WRONGTYPE;
  *   - BY with a pattern without '*' ("nosort") keeps the native order: a
- *     list is walked from LIMIT's offset (backwards with DESC) and only the
- *     range is read; a set comes out in its own iteration order, except
- *     with STORE, where it is sorted ALPHA so the stored list does not
- *     depend on the set's layout;
+ *     list or sorted set is walked from LIMIT's offset (backwards with
+ *     DESC) and only the range is read; a set comes out in its own
+ *     iteration order, except with STORE, where it is sorted ALPHA so the
+ *     stored list does not depend on the set's layout;
  *   - numeric sorting breaks ties between equal scores by comparing the
  *     elements' bytes, so the result is deterministic; ALPHA compares C
  *     strings (Redis's strcoll in the C locale) except with STORE, where
@@ -31,6 +31,7 @@
 #include "set_type.h"
 #include "shard.h"
 #include "sort_pattern.h"
+#include "zset_type.h"
 #include "core/util.h"
 #include "proto/reply.h"
 
@@ -163,10 +164,38 @@ static void load_list(sort_vec_t *vec, kvd_qlist_t *ql, uint64_t first, uint64_t
     }
 }
 
+/* Copy n sorted set elements from ascending rank first, upwards or (rev) downwards. */
+static void load_zset(sort_vec_t *vec, const kvd_zset_t *z, uint64_t first, uint64_t n, bool rev)
+{
+    if (n == 0)
+        return;
+    KVD_ASSERT(first < kvd_zset_size(z));
+    kvd_zset_iter_t it;
+    kvd_zset_elem_t el;
+    kvd_zset_iter_init(&it, z, first, rev);
+    for (uint64_t i = 0; i < n; i++) {
+        bool more = kvd_zset_iter_next(&it, &el);
+        KVD_ASSERT(more);
+        vec_push(vec, el.m, el.len);
+    }
+}
+
+/* Copy n elements of a list or sorted set from index first, walking
+ * towards the end or (backwards) towards the start. */
+static void load_ordered(sort_vec_t *vec, const kvd_entry_t *e, uint64_t first, uint64_t n,
+                         bool backwards)
+{
+    if (kvd_entry_type(e) == KVD_TYPE_LIST)
+        load_list(vec, kvd_entry_ptr(e), first, n, !backwards);
+    else
+        load_zset(vec, kvd_entry_ptr(e), first, n, backwards);
+}
+
 /*
  * Fill vec from the value of entry e (NULL: an empty list).  With BY
- * nosort a list loads only the LIMIT window, in the requested direction,
- * and the window (*sp, *ep) is rebased onto the loaded part.
+ * nosort a list or sorted set loads only the LIMIT window, in the
+ * requested direction, and the window (*sp, *ep) is rebased onto the
+ * loaded part.  A set is loaded whole, in its own order.
  */
 static void load_value(sort_vec_t *vec, const kvd_entry_t *e, const sort_opts_t *o, int64_t *sp,
                        int64_t *ep)
@@ -175,26 +204,49 @@ static void load_value(sort_vec_t *vec, const kvd_entry_t *e, const sort_opts_t 
         sort_window(o, 0, sp, ep);
         return;
     }
-    if (kvd_entry_type(e) == KVD_TYPE_SET) {
+    kvd_type_t t = kvd_entry_type(e);
+    if (t == KVD_TYPE_SET) {
         const kvd_set_t *s = kvd_entry_ptr(e);
         sort_window(o, (int64_t)kvd_set_size(s), sp, ep);
         kvd_set_foreach(s, vec_push_member, vec);
         return;
     }
-    KVD_ASSERT(kvd_entry_type(e) == KVD_TYPE_LIST);
-    kvd_qlist_t *ql = kvd_entry_ptr(e);
-    uint64_t len = kvd_qlist_len(ql);
+    KVD_ASSERT(t == KVD_TYPE_LIST || t == KVD_TYPE_ZSET);
+    uint64_t len = t == KVD_TYPE_LIST ? kvd_qlist_len(kvd_entry_ptr(e))
+                                      : kvd_zset_size(kvd_entry_ptr(e));
     sort_window(o, (int64_t)len, sp, ep);
     if (!o->dontsort) {
-        load_list(vec, ql, 0, len, true);
+        load_ordered(vec, e, 0, len, false);
         return;
     }
     if (*ep < *sp)
         return;
     uint64_t first = (uint64_t)*sp, n = (uint64_t)(*ep - *sp) + 1;
-    load_list(vec, ql, o->desc ? len - 1 - first : first, n, !o->desc);
+    load_ordered(vec, e, o->desc ? len - 1 - first : first, n, o->desc);
     *ep -= *sp;
     *sp = 0;
+}
+
+/*
+ * Redis 7.0 turns a listpack sorted set into a skiplist whenever SORT or
+ * SORT_RO reads it (its nosort walk needs the skiplist); OBJECT ENCODING
+ * shows that, so kvd converts too.
+ */
+static void zset_for_sort(kvd_client_t *c, kvd_entry_t *e)
+{
+    kvd_zset_t *z = kvd_entry_ptr(e);
+    if (z->enc == KVD_ENC_SKIPLIST)
+        return;
+    const kvd_config_t *cfg = c->shard->cfg;
+    kvd_zset_ctx_t ctx = {
+        .max_entries = cfg->zset_max_listpack_entries < 0 ? 0
+                                                          : (uint64_t)cfg->zset_max_listpack_entries,
+        .max_value = cfg->zset_max_listpack_value < 0 ? 0 : (uint64_t)cfg->zset_max_listpack_value,
+        .env = c->shard->env,
+    };
+    kvd_zset_to_skiplist(z, &ctx);
+    kvd_entry_set_ptr(e, z->enc, z);
+    KVD_VERIFY(kvd_zset_verify_invariants(z));
 }
 
 /* ---- scores and comparison ---- */
@@ -398,20 +450,22 @@ static void store_result(kvd_client_t *c, const sort_vec_t *vec, const sort_opts
 /* ---- the command ---- */
 
 /* The key to sort: 0 with *ep (NULL when absent), or -1 after WRONGTYPE. */
-static int lookup_source(kvd_client_t *c, const sort_opts_t *o, const kvd_entry_t **ep)
+static int lookup_source(kvd_client_t *c, const sort_opts_t *o, kvd_entry_t **ep)
 {
     const kvd_arg_t *key = &c->argv[1];
     /* A write (STORE) looks the key up without counting a hit or miss. */
-    const kvd_entry_t *e = o->store ? kvd_db_find(c->db, key->ptr, key->len)
+    kvd_entry_t *e = o->store ? kvd_db_find(c->db, key->ptr, key->len)
                                     : kvd_db_lookup_read(c->db, key->ptr, key->len);
     *ep = e;
     if (e == NULL)
         return 0;
     kvd_type_t t = kvd_entry_type(e);
-    if (t != KVD_TYPE_LIST && t != KVD_TYPE_SET) {
+    if (t != KVD_TYPE_LIST && t != KVD_TYPE_SET && t != KVD_TYPE_ZSET) {
         kvd_reply_wrong_type(c);
         return -1;
     }
+    if (t == KVD_TYPE_ZSET)
+        zset_for_sort(c, e);
     return 0;
 }
 
@@ -419,7 +473,7 @@ static void sort_generic(kvd_client_t *c, bool readonly)
 {
     sort_opts_t o = {.count = -1};
     o.gets = kvd_calloc((size_t)c->argc, sizeof(*o.gets));
-    const kvd_entry_t *e = NULL;
+    kvd_entry_t *e = NULL;
     if (parse_options(c, readonly, &o) < 0 || lookup_source(c, &o, &e) < 0) {
         kvd_free(o.gets);
         return;
