@@ -3,6 +3,7 @@
  * error helpers every command family shares.
  */
 #include "client.h"
+#include "blocking.h"
 #include "shard.h"
 #include "db/db.h"
 #include "core/util.h"
@@ -25,6 +26,7 @@ void kvd_client_init(kvd_client_t *c, kvd_shard_t *shard)
 
 void kvd_client_release(kvd_client_t *c)
 {
+    kvd_blocking_forget(c);
     kvd_free(c->name);
     kvd_free(c->lib_name);
     kvd_free(c->lib_ver);

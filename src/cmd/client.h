@@ -24,6 +24,10 @@ enum {
     KVD_CLIENT_CLOSE_ASAP = 1u << 1,        /* CLIENT KILL, limits */
     KVD_CLIENT_PROTOCOL_ERROR = 1u << 2,
     KVD_CLIENT_NO_EVICT = 1u << 3,
+    KVD_CLIENT_BLOCKED = 1u << 4,        /* waiting in BLPOP & co (blocking.h) */
+    KVD_CLIENT_RETRYING = 1u << 5,       /* its blocked command is being re-run */
+    KVD_CLIENT_RESUME_QUEUED = 1u << 6,  /* unblocked; the connection must resume it */
+    KVD_CLIENT_DENY_BLOCKING = 1u << 7,  /* MULTI, scripts: blocking commands time out at once */
 };
 
 typedef struct kvd_client {
@@ -54,6 +58,10 @@ typedef struct kvd_client {
     size_t qbuf_len, qbuf_free;
     size_t obuf_len;
     void *conn;             /* the owning connection, or NULL */
+
+    /* Blocking commands (blocking.h). */
+    struct kvd_waiter *waiter; /* set exactly when KVD_CLIENT_BLOCKED */
+    struct kvd_client *resume_prev, *resume_next;
 
     struct kvd_client *prev, *next; /* shard's client list */
 } kvd_client_t;

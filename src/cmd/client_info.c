@@ -22,6 +22,8 @@ static void describe_flags(const kvd_client_t *c, char *out, size_t outlen)
         out[n++] = 'c';
     if (c->flags & KVD_CLIENT_CLOSE_ASAP)
         out[n++] = 'A';
+    if (c->flags & KVD_CLIENT_BLOCKED)
+        out[n++] = 'b';
     if (c->flags & KVD_CLIENT_NO_EVICT)
         out[n++] = 'e';
     if (n == 0)

@@ -11,6 +11,7 @@
 #define KVD_COMMAND_H
 
 #include "../core/kvd.h"
+#include "../proto/resp.h"
 
 typedef struct kvd_client kvd_client_t;
 typedef void kvd_command_fn(kvd_client_t *c);
@@ -110,6 +111,10 @@ kvd_command_t *kvd_command_lookup_sub(const kvd_command_t *parent, const char *n
 /* Number of top-level commands, and iteration in registration order. */
 size_t kvd_command_count(void);
 kvd_command_t *kvd_command_at(size_t i);
+/* Key positions (indexes into argv) of cmd run with argv[0..argc), at most
+ * max of them; -1 when the arguments are malformed for the key spec. */
+int kvd_command_find_keys(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int *out,
+                          int max);
 /* Flag and ACL names for COMMAND INFO. */
 const char *kvd_command_flag_name(uint32_t bit);
 const char *kvd_command_acl_name(uint32_t bit);

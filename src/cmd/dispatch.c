@@ -4,6 +4,7 @@
  */
 #include "client.h"
 #include "shard.h"
+#include "blocking.h"
 #include "proto/reply.h"
 
 /* Redis quotes up to ~128 bytes of the arguments in "unknown command" errors. */
@@ -92,4 +93,10 @@ void kvd_dispatch(kvd_client_t *c)
         kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
     }
     c->lastcmd = cmd;
+    /* Clients blocked on the keys this command wrote get served now, so a
+     * pipeline's next command sees the state after them, as in Redis. */
+    if (kvd_blocking_count(shard->blocking) > 0 && !(c->flags & KVD_CLIENT_BLOCKED)) {
+        kvd_blocking_after_write(shard, c);
+        kvd_blocking_serve(shard);
+    }
 }

@@ -6,3 +6,9 @@ TESTS += t/unit/test_list
 t_unit_test_list_SOURCES = t/unit/test_list.c
 t_unit_test_list_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_list_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += t/unit/test_blocking
+TESTS += t/unit/test_blocking
+t_unit_test_blocking_SOURCES = t/unit/test_blocking.c t/unit/harness.h t/unit/harness.c
+t_unit_test_blocking_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_blocking_LDADD = $(UNIT_LIBS)

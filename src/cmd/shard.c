@@ -2,6 +2,7 @@
  * shard.c - the state a worker owns, and its periodic work.
  */
 #include "shard.h"
+#include "blocking.h"
 
 kvd_shard_t *kvd_current_shard;
 
@@ -18,6 +19,7 @@ kvd_shard_t *kvd_shard_create(int id, int nshards, kvd_env_t *env, kvd_config_t 
     s->dbs = kvd_calloc((size_t)s->ndbs, sizeof(*s->dbs));
     for (int i = 0; i < s->ndbs; i++)
         s->dbs[i] = kvd_db_create(i, env, &s->stats.db);
+    s->blocking = kvd_blocking_create();
     s->start_us = env->now_us(env);
     s->stat_reset_us = s->start_us;
     s->hz = cfg->hz > 0 ? cfg->hz : 10;
@@ -30,6 +32,7 @@ void kvd_shard_destroy(kvd_shard_t *s)
     for (int i = 0; i < s->ndbs; i++)
         kvd_db_destroy(s->dbs[i]);
     kvd_free(s->dbs);
+    kvd_blocking_destroy(s->blocking);
     kvd_free(s);
 }
 

@@ -66,6 +66,7 @@ struct kvd_shard {
      * persistence reports rdb_changes_since_last_save from it; the AOF
      * logs a command only when it moved this counter. */
     uint64_t dirty;
+    struct kvd_blocking *blocking; /* clients in BLPOP & co (blocking.h) */
 };
 
 /* Process-wide shard of this worker (one per worker process). */

@@ -8,6 +8,7 @@
  * while GETREDIR, TRACKINGINFO and CACHING answer as Redis does for a
  * client that has tracking off, which is every kvd client.
  */
+#include "blocking.h"
 #include "server.h"
 #include "core/util.h"
 #include "proto/reply.h"
@@ -288,7 +289,7 @@ static void client_caching_command(kvd_client_t *c)
                               "tracking mode with OPTIN or OPTOUT mode enabled");
 }
 
-/* No kvd command blocks yet, so no client is ever blocked: 0 unblocked. */
+/* CLIENT UNBLOCK id [TIMEOUT|ERROR]: :1 when that client was blocked. */
 static void client_unblock_command(kvd_client_t *c)
 {
     if (c->argc > 4) { /* Redis 7.0's catch-all for CLIENT subcommands */
@@ -301,6 +302,15 @@ static void client_unblock_command(kvd_client_t *c)
         return;
     if (c->argc == 4 && !kvd_arg_is(&c->argv[3], "timeout") && !kvd_arg_is(&c->argv[3], "error")) {
         kvd_reply_error(c->reply, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return;
+    }
+    kvd_shard_t *s = c->shard;
+    uint64_t guard = 0;
+    for (kvd_client_t *t = s->clients; t != NULL && guard <= s->nclients; t = t->next, guard++) {
+        if ((int64_t)t->id != id || !(t->flags & KVD_CLIENT_BLOCKED))
+            continue;
+        kvd_blocking_unblock(t, c->argc == 4 && kvd_arg_is(&c->argv[3], "error"));
+        kvd_reply_int(c->reply, 1);
         return;
     }
     kvd_reply_int(c->reply, 0);

@@ -123,7 +123,7 @@ static void reply_pair_int(kvd_buf_t *r, const char *name, int64_t v)
     kvd_reply_int(r, v);
 }
 
-static void reply_find_keys(kvd_buf_t *r, const kvd_keyspec_t *ks)
+static void reply_kvd_command_find_keys(kvd_buf_t *r, const kvd_keyspec_t *ks)
 {
     kvd_reply_bulk_str(r, "find_keys");
     kvd_reply_array(r, 4);
@@ -159,7 +159,7 @@ static void reply_keyspec(kvd_buf_t *r, const kvd_keyspec_t *ks)
     kvd_reply_bulk_str(r, "flags");
     reply_csv_simple(r, ks->flags);
     reply_begin_search(r, ks);
-    reply_find_keys(r, ks);
+    reply_kvd_command_find_keys(r, ks);
 }
 
 /*
@@ -379,32 +379,6 @@ static bool arity_ok(const kvd_command_t *cmd, int argc)
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
 }
 
-/* Key positions (indexes into argv) of the command argv[0..argc); -1 on bad arguments. */
-static int find_keys(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int *out, int max)
-{
-    if (cmd->getkeys != NULL) {
-        const char **ptrs = kvd_calloc((size_t)argc, sizeof(*ptrs));
-        size_t *lens = kvd_calloc((size_t)argc, sizeof(*lens));
-        for (int i = 0; i < argc; i++) {
-            ptrs[i] = argv[i].ptr;
-            lens[i] = argv[i].len;
-        }
-        int n = cmd->getkeys(argc, ptrs, lens, out, max);
-        kvd_free(ptrs);
-        kvd_free(lens);
-        return n;
-    }
-    if (cmd->first_key <= 0 || cmd->key_step <= 0)
-        return 0;
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    if (last >= argc)
-        return -1;
-    int n = 0;
-    for (int i = cmd->first_key; i <= last && n < max; i += cmd->key_step)
-        out[n++] = i;
-    return n;
-}
-
 /* Resolve the command named in argv[2...] for GETKEYS; replies on failure. */
 static kvd_command_t *getkeys_target(kvd_client_t *c)
 {
@@ -434,7 +408,7 @@ static int getkeys_positions(kvd_client_t *c, kvd_command_t **cmdp, int *pos)
     kvd_command_t *cmd = getkeys_target(c);
     if (cmd == NULL)
         return -1;
-    int n = find_keys(cmd, c->argc - 2, c->argv + 2, pos, MAX_KEYS);
+    int n = kvd_command_find_keys(cmd, c->argc - 2, c->argv + 2, pos, MAX_KEYS);
     if (n <= 0) {
         kvd_reply_error(c->reply, "ERR Invalid arguments specified for command");
         return -1;

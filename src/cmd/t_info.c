@@ -20,6 +20,7 @@
 #endif
 
 #include "server.h"
+#include "blocking.h"
 #include "proto/reply.h"
 
 typedef void info_section_fn(kvd_shard_t *s, kvd_buf_t *out);
@@ -133,8 +134,10 @@ static void info_clients(kvd_shard_t *s, kvd_buf_t *out)
     kvd_buf_printf(out,
                    "connected_clients:%llu\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
                    "client_recent_max_input_buffer:%zu\r\nclient_recent_max_output_buffer:%zu\r\n"
-                   "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-                   (unsigned long long)s->nclients, s->cfg->maxclients, max_in, max_out);
+                   "blocked_clients:%llu\r\ntracking_clients:0\r\nclients_in_timeout_table:%llu\r\n",
+                   (unsigned long long)s->nclients, s->cfg->maxclients, max_in, max_out,
+                   (unsigned long long)kvd_blocking_count(s->blocking),
+                   (unsigned long long)kvd_blocking_count(s->blocking));
 }
 
 /* ---- # Memory ---- */

@@ -13,6 +13,7 @@
  * blocking lands, rather than answering as if nothing could arrive.
  */
 #include "client.h"
+#include "blocking.h"
 #include "list_quick.h"
 #include "shard.h"
 #include "proto/reply.h"
@@ -35,6 +36,20 @@ static kvd_qlist_t *list_lookup(kvd_client_t *c, const kvd_arg_t *key, bool writ
     if (write)
         kvd_db_touch(c->db, e);
     return kvd_entry_ptr(e);
+}
+
+/* A list a (blocking) pop takes from.  When a blocked command is re-run
+ * (blocking.h), a key of another type counts as empty: Redis leaves such
+ * a client blocked rather than failing it. */
+static kvd_qlist_t *list_lookup_source(kvd_client_t *c, const kvd_arg_t *key, bool *bad)
+{
+    if (c->flags & KVD_CLIENT_RETRYING) {
+        *bad = false;
+        kvd_entry_t *e = kvd_db_find(c->db, key->ptr, key->len);
+        if (e == NULL || kvd_entry_type(e) != KVD_TYPE_LIST)
+            return NULL;
+    }
+    return list_lookup(c, key, true, bad);
 }
 
 /* Next element of a walk whose length was checked beforehand. */
@@ -479,15 +494,21 @@ static bool parse_end(kvd_client_t *c, const kvd_arg_t *a, bool *head)
  * A missing src answers nil before dst's type is looked at; dst's type is
  * checked before anything moves.  src == dst rotates the list.
  */
+/* LMOVE and its blocking forms; deadline < 0 for the non-blocking ones. */
 static void lmove_generic(kvd_client_t *c, const kvd_arg_t *src, const kvd_arg_t *dst,
-                          bool from_head, bool to_head)
+                          bool from_head, bool to_head, int64_t deadline)
 {
     bool bad;
-    kvd_qlist_t *sql = list_lookup(c, src, true, &bad);
+    kvd_qlist_t *sql = list_lookup_source(c, src, &bad);
     if (bad)
         return;
     if (sql == NULL) {
-        kvd_reply_null(c->reply);
+        if (deadline >= 0 && kvd_blocking_allowed(c)) {
+            int keys[1] = {(int)(src - c->argv)};
+            kvd_block_client(c, keys, 1, deadline, KVD_BLOCK_TIMEOUT_NULL_BULK);
+        } else {
+            kvd_reply_null(c->reply);
+        }
         return;
     }
     kvd_qlist_t *dql = list_lookup(c, dst, true, &bad);
@@ -514,43 +535,115 @@ static void lmove_command(kvd_client_t *c)
 {
     bool from_head, to_head;
     if (parse_end(c, &c->argv[3], &from_head) && parse_end(c, &c->argv[4], &to_head))
-        lmove_generic(c, &c->argv[1], &c->argv[2], from_head, to_head);
+        lmove_generic(c, &c->argv[1], &c->argv[2], from_head, to_head, -1);
 }
 
 static void rpoplpush_command(kvd_client_t *c)
 {
-    lmove_generic(c, &c->argv[1], &c->argv[2], false, true);
+    lmove_generic(c, &c->argv[1], &c->argv[2], false, true, -1);
 }
 
-/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: all checked before any lookup. */
-static void lmpop_command(kvd_client_t *c)
+/* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. */
+static void blmove_command(kvd_client_t *c)
 {
-    int64_t numkeys, count = 1;
-    if (kvd_arg_ll_range(c, &c->argv[1], 1, INT64_MAX, &numkeys,
-                         "numkeys should be greater than 0") < 0)
+    bool from_head, to_head;
+    int64_t deadline;
+    if (parse_end(c, &c->argv[3], &from_head) && parse_end(c, &c->argv[4], &to_head) &&
+        kvd_blocking_parse_timeout(c, &c->argv[5], &deadline) == 0)
+        lmove_generic(c, &c->argv[1], &c->argv[2], from_head, to_head, deadline);
+}
+
+static void brpoplpush_command(kvd_client_t *c)
+{
+    int64_t deadline;
+    if (kvd_blocking_parse_timeout(c, &c->argv[3], &deadline) == 0)
+        lmove_generic(c, &c->argv[1], &c->argv[2], false, true, deadline);
+}
+
+/* BLPOP/BRPOP key [key ...] timeout: [key, element] from the first
+ * non-empty list, or block on all of them. */
+static void bpop_generic(kvd_client_t *c, bool head)
+{
+    int64_t deadline;
+    if (kvd_blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline) < 0)
         return;
-    bool head;
-    if (numkeys > c->argc - 3) {
-        kvd_reply_syntax_error(c);
+    int nkeys = c->argc - 2;
+    for (int k = 1; k <= nkeys; k++) {
+        bool bad;
+        kvd_qlist_t *ql = list_lookup_source(c, &c->argv[k], &bad);
+        if (bad)
+            return;
+        if (ql == NULL)
+            continue;
+        kvd_reply_array(c->reply, 2);
+        kvd_reply_bulk(c->reply, c->argv[k].ptr, c->argv[k].len);
+        pop_and_reply(c, ql, head, 1);
+        list_written(c, &c->argv[k], ql);
         return;
     }
-    int where = 2 + (int)numkeys;
-    if (!parse_end(c, &c->argv[where], &head))
+    if (!kvd_blocking_allowed(c)) {
+        kvd_reply_null_array(c->reply);
         return;
+    }
+    int *keys = kvd_calloc((size_t)nkeys, sizeof(*keys));
+    for (int k = 0; k < nkeys; k++)
+        keys[k] = k + 1;
+    kvd_block_client(c, keys, nkeys, deadline, KVD_BLOCK_TIMEOUT_NULL_ARRAY);
+    kvd_free(keys);
+}
+
+static void blpop_command(kvd_client_t *c)
+{
+    bpop_generic(c, true);
+}
+
+static void brpop_command(kvd_client_t *c)
+{
+    bpop_generic(c, false);
+}
+
+/* Parse LMPOP's "numkeys key... LEFT|RIGHT [COUNT n]" with numkeys at
+ * argv[first]: the keys' span, the end and the count.  -1 after replying. */
+static int parse_mpop(kvd_client_t *c, int first, int *nkeys, bool *head, int64_t *count)
+{
+    int64_t numkeys;
+    *count = 1;
+    if (kvd_arg_ll_range(c, &c->argv[first], 1, INT64_MAX, &numkeys,
+                         "numkeys should be greater than 0") < 0)
+        return -1;
+    if (numkeys > c->argc - first - 2) {
+        kvd_reply_syntax_error(c);
+        return -1;
+    }
+    int where = first + 1 + (int)numkeys;
+    if (!parse_end(c, &c->argv[where], head))
+        return -1;
     bool has_count = false;
     for (int i = where + 1; i < c->argc; i += 2) {
         if (has_count || i + 1 >= c->argc || !kvd_arg_is(&c->argv[i], "count")) {
             kvd_reply_syntax_error(c);
-            return;
+            return -1;
         }
-        if (kvd_arg_ll_range(c, &c->argv[i + 1], 1, INT64_MAX, &count,
+        if (kvd_arg_ll_range(c, &c->argv[i + 1], 1, INT64_MAX, count,
                              "count should be greater than 0") < 0)
-            return;
+            return -1;
         has_count = true;
     }
-    for (int k = 2; k < where; k++) {
+    *nkeys = (int)numkeys;
+    return 0;
+}
+
+/* LMPOP and BLMPOP (deadline >= 0): all arguments checked before any lookup. */
+static void lmpop_generic(kvd_client_t *c, int first, int64_t deadline)
+{
+    int nkeys;
+    bool head;
+    int64_t count;
+    if (parse_mpop(c, first, &nkeys, &head, &count) < 0)
+        return;
+    for (int k = first + 1; k <= first + nkeys; k++) {
         bool bad;
-        kvd_qlist_t *ql = list_lookup(c, &c->argv[k], true, &bad);
+        kvd_qlist_t *ql = list_lookup_source(c, &c->argv[k], &bad);
         if (bad)
             return;
         if (ql == NULL)
@@ -564,13 +657,28 @@ static void lmpop_command(kvd_client_t *c)
         list_written(c, &c->argv[k], ql);
         return;
     }
-    kvd_reply_null_array(c->reply);
+    if (deadline < 0 || !kvd_blocking_allowed(c)) {
+        kvd_reply_null_array(c->reply);
+        return;
+    }
+    int *keys = kvd_calloc((size_t)nkeys, sizeof(*keys));
+    for (int k = 0; k < nkeys; k++)
+        keys[k] = first + 1 + k;
+    kvd_block_client(c, keys, nkeys, deadline, KVD_BLOCK_TIMEOUT_NULL_ARRAY);
+    kvd_free(keys);
 }
 
-/* Blocking needs the event loop's wait queues, which do not exist yet. */
-static void blocking_command(kvd_client_t *c)
+static void lmpop_command(kvd_client_t *c)
 {
-    kvd_reply_error(c->reply, "ERR blocking commands are not supported yet");
+    lmpop_generic(c, 1, -1);
+}
+
+/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. */
+static void blmpop_command(kvd_client_t *c)
+{
+    int64_t deadline;
+    if (kvd_blocking_parse_timeout(c, &c->argv[1], &deadline) == 0)
+        lmpop_generic(c, 2, deadline);
 }
 
 /* Keys of LMPOP/BLMPOP: numkeys at argv[idx], the keys right after it. */
@@ -692,27 +800,27 @@ static kvd_command_t list_commands[] = {
     {.name = "lmpop", .proc = lmpop_command, .arity = -4,
      .flags = KVD_CMD_WRITE | KVD_CMD_MOVABLE_KEYS, .acl = L_WRITE | KVD_ACL_SLOW,
      .getkeys = lmpop_getkeys, DOC("Pop elements from a list", "7.0.0", MPOP_CX)},
-    {.name = "blpop", .proc = blocking_command, .arity = -3,
+    {.name = "blpop", .proc = blpop_command, .arity = -3,
      .flags = KVD_CMD_WRITE | KVD_CMD_NOSCRIPT | KVD_CMD_BLOCKING, .acl = L_BLOCK,
      .first_key = 1, .last_key = -2, .key_step = 1,
      DOC("Remove and get the first element in a list, or block until one is available", "2.0.0",
          "O(N) where N is the number of provided keys.")},
-    {.name = "brpop", .proc = blocking_command, .arity = -3,
+    {.name = "brpop", .proc = brpop_command, .arity = -3,
      .flags = KVD_CMD_WRITE | KVD_CMD_NOSCRIPT | KVD_CMD_BLOCKING, .acl = L_BLOCK,
      .first_key = 1, .last_key = -2, .key_step = 1,
      DOC("Remove and get the last element in a list, or block until one is available", "2.0.0",
          "O(N) where N is the number of provided keys.")},
-    {.name = "blmove", .proc = blocking_command, .arity = 6,
+    {.name = "blmove", .proc = blmove_command, .arity = 6,
      .flags = KVD_CMD_WRITE | KVD_CMD_DENYOOM | KVD_CMD_NOSCRIPT | KVD_CMD_BLOCKING,
      .acl = L_BLOCK, TWO_KEYS,
      DOC("Pop an element from a list, push it to another list and return it; or block until "
          "one is available", "6.2.0", "O(1)")},
-    {.name = "brpoplpush", .proc = blocking_command, .arity = 4,
+    {.name = "brpoplpush", .proc = brpoplpush_command, .arity = 4,
      .flags = KVD_CMD_WRITE | KVD_CMD_DENYOOM | KVD_CMD_NOSCRIPT | KVD_CMD_BLOCKING,
      .acl = L_BLOCK, TWO_KEYS,
      DOC("Pop an element from a list, push it to another list and return it; or block until "
          "one is available", "2.2.0", "O(1)")},
-    {.name = "blmpop", .proc = blocking_command, .arity = -5,
+    {.name = "blmpop", .proc = blmpop_command, .arity = -5,
      .flags = KVD_CMD_WRITE | KVD_CMD_BLOCKING | KVD_CMD_MOVABLE_KEYS, .acl = L_BLOCK,
      .getkeys = blmpop_getkeys,
      DOC("Pop elements from a list, or block until one is available", "7.0.0", MPOP_CX)},

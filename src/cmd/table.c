@@ -151,3 +151,29 @@ void kvd_commands_init(void)
     kvd_register_cluster_commands();
     kvd_register_memory_commands();
 }
+
+/* Key positions (indexes into argv) of the command argv[0..argc); -1 on bad arguments. */
+int kvd_command_find_keys(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int *out, int max)
+{
+    if (cmd->getkeys != NULL) {
+        const char **ptrs = kvd_calloc((size_t)argc, sizeof(*ptrs));
+        size_t *lens = kvd_calloc((size_t)argc, sizeof(*lens));
+        for (int i = 0; i < argc; i++) {
+            ptrs[i] = argv[i].ptr;
+            lens[i] = argv[i].len;
+        }
+        int n = cmd->getkeys(argc, ptrs, lens, out, max);
+        kvd_free(ptrs);
+        kvd_free(lens);
+        return n;
+    }
+    if (cmd->first_key <= 0 || cmd->key_step <= 0)
+        return 0;
+    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+    if (last >= argc)
+        return -1;
+    int n = 0;
+    for (int i = cmd->first_key; i <= last && n < max; i += cmd->key_step)
+        out[n++] = i;
+    return n;
+}

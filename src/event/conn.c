@@ -3,6 +3,7 @@
  */
 #include "auto_config.h"
 #include "conn.h"
+#include "cmd/blocking.h"
 #include "cmd/shard.h"
 #include "core/log.h"
 #include "os/unix/net.h"
@@ -147,7 +148,8 @@ static void process_input(kvd_conn_t *conn)
         .max_inline_len = 64 * 1024,
     };
     for (int i = 0; i < COMMANDS_PER_READ; i++) {
-        if (c->flags & (KVD_CLIENT_CLOSE_AFTER_REPLY | KVD_CLIENT_CLOSE_ASAP))
+        /* A blocked client runs nothing more until it is served. */
+        if (c->flags & (KVD_CLIENT_CLOSE_AFTER_REPLY | KVD_CLIENT_CLOSE_ASAP | KVD_CLIENT_BLOCKED))
             break;
         if (conn->out.len - conn->out_sent > KVD_CONN_OUT_PAUSE)
             break; /* resumed by conn_write_cb once the output drains */
@@ -256,8 +258,31 @@ void kvd_conn_sweep(kvd_shard_t *shard, bool check_idle)
             continue;
         if (c->flags & KVD_CLIENT_CLOSE_ASAP)
             kvd_conn_close(c->conn, "killed");
-        else if (check_idle && idle_ms > 0 && now - c->last_interaction_ms > idle_ms)
+        else if (check_idle && idle_ms > 0 && !(c->flags & KVD_CLIENT_BLOCKED) &&
+                 now - c->last_interaction_ms > idle_ms)
             kvd_conn_close(c->conn, "idle timeout");
+    }
+}
+
+/*
+ * Clients unblocked since the last call (served, timed out, CLIENT
+ * UNBLOCK): send their reply and run what they pipelined meanwhile.
+ * Running those commands may unblock more clients; the list is bounded by
+ * the clients of this worker, each queued once per unblock.
+ */
+void kvd_conn_resume_unblocked(kvd_shard_t *shard)
+{
+    kvd_client_t *c;
+    for (uint64_t guard = 0; (c = kvd_blocking_next_resumed(shard)) != NULL; guard++) {
+        KVD_ASSERT(guard <= 16 * (shard->nclients + 1));
+        kvd_conn_t *conn = c->conn;
+        if (conn == NULL)
+            continue;
+        process_input(conn);
+        if (!flush_output(conn))
+            continue;
+        set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
+                              !(c->flags & KVD_CLIENT_PROTOCOL_ERROR));
     }
 }
 

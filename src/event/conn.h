@@ -41,6 +41,8 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why);
 /* Close clients flagged CLOSE_ASAP and idle ones past `timeout`. */
 void kvd_conn_sweep(kvd_shard_t *shard, bool check_idle);
 /* Best effort: write pending output of every client, then close them all. */
+/* Flush and resume clients that blocking commands released. */
+void kvd_conn_resume_unblocked(kvd_shard_t *shard);
 void kvd_conn_close_all(kvd_shard_t *shard);
 
 #endif /* KVD_CONN_H */

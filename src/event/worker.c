@@ -7,6 +7,7 @@
 #include "auto_config.h"
 #include "worker.h"
 #include "conn.h"
+#include "cmd/blocking.h"
 #include "cmd/shard.h"
 #include "core/log.h"
 #include "os/unix/process.h"
@@ -40,6 +41,8 @@ static void cron_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     KVD_UNUSED(revents);
     kvd_shard_cron(W.shard);
+    kvd_blocking_expire(W.shard);
+    kvd_conn_resume_unblocked(W.shard);
     kvd_conn_sweep(W.shard, true);
     /* CONFIG SET hz and reloads change the frequency of this timer. */
     int hz = W.shard->cfg->hz > 0 ? W.shard->cfg->hz : 10;
@@ -50,12 +53,15 @@ static void cron_cb(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
-/* Before each sleep: close clients that a command (CLIENT KILL) flagged. */
+/* Before each sleep: answer blocked clients whose time is up, resume the
+ * ones commands released, close clients a command (CLIENT KILL) flagged. */
 static void sweep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
     KVD_UNUSED(loop);
     KVD_UNUSED(w);
     KVD_UNUSED(revents);
+    kvd_blocking_expire(W.shard);
+    kvd_conn_resume_unblocked(W.shard);
     if (W.shard->close_asap_pending == 0)
         return;
     W.shard->close_asap_pending = 0;

@@ -290,15 +290,16 @@ START_TEST(lmpop_cases)
 }
 END_TEST
 
-START_TEST(blocking_refused_and_encoding)
+/* Blocking forms with data present answer at once (test_blocking.c covers waiting). */
+START_TEST(blocking_with_data_and_encoding)
 {
-    static const char *err = "-ERR blocking commands are not supported yet\r\n";
-    CHECK(":1\r\n", "rpush", "l", "a");
-    CHECK(err, "blpop", "l", "0");
-    CHECK(err, "brpop", "l", "0");
-    CHECK(err, "blmove", "l", "m", "left", "left", "0");
-    CHECK(err, "brpoplpush", "l", "m", "0");
-    CHECK(err, "blmpop", "0", "1", "l", "left");
+    CHECK(":5\r\n", "rpush", "l", "a", "b", "c", "d", "e");
+    CHECK("*2\r\n$1\r\nl\r\n$1\r\na\r\n", "blpop", "l", "0");
+    CHECK("*2\r\n$1\r\nl\r\n$1\r\ne\r\n", "brpop", "l", "0");
+    CHECK("$1\r\nb\r\n", "blmove", "l", "m", "left", "left", "0");
+    CHECK("$1\r\nd\r\n", "brpoplpush", "l", "m", "0");
+    CHECK("*2\r\n$1\r\nm\r\n*1\r\n$1\r\nd\r\n", "blmpop", "0", "1", "m", "left");
+    CHECK(":1\r\n", "del", "m");
     CHECK(":1\r\n", "llen", "l");
     CHECK("$9\r\nquicklist\r\n", "object", "encoding", "l");
     CHECK("+list\r\n", "type", "l");
@@ -595,7 +596,7 @@ int main(void)
     tcase_add_test(tc, lpos_cases);
     tcase_add_test(tc, lmove_rpoplpush);
     tcase_add_test(tc, lmpop_cases);
-    tcase_add_test(tc, blocking_refused_and_encoding);
+    tcase_add_test(tc, blocking_with_data_and_encoding);
     tcase_add_test(tc, rows_match_redis_command_info);
     tcase_add_test(tc, long_lists_span_nodes);
     tcase_add_test(tc, random_against_model);

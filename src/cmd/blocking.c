@@ -1,0 +1,515 @@
+/*
+ * blocking.c - the blocking index, ready keys, serving and timeouts
+ * (see blocking.h for the model).
+ */
+#include "blocking.h"
+#include "shard.h"
+#include "db/dict.h"
+#include "proto/reply.h"
+
+#include <math.h>
+
+/* Ready keys served per kvd_blocking_serve call, at most: a cycle of
+ * BLMOVEs feeding each other cannot spin forever. */
+#define SERVE_BOUND 1000000
+
+typedef struct kvd_waiter waiter_t;
+typedef struct blocked_key blocked_key_t;
+
+/* One (waiter, key) pair: a link in the key's FIFO of waiters. */
+typedef struct key_link {
+    struct key_link *prev, *next;
+    waiter_t *w;
+    blocked_key_t *bk;
+} key_link_t;
+
+/* A key some client waits on (in any database); a node of the index. */
+struct blocked_key {
+    kvd_dict_node_t node; /* first: the dict links it */
+    key_link_t *head, *tail;
+    blocked_key_t *ready_next;
+    bool ready;
+    size_t klen;
+    char key[];
+};
+
+/* A blocked client: its own copy of the command, its keys, its deadline. */
+struct kvd_waiter {
+    kvd_client_t *c;
+    kvd_command_t *cmd;
+    kvd_arg_t *argv;
+    int argc;
+    key_link_t *links;
+    int nlinks;
+    int64_t deadline_ms; /* 0: no timeout */
+    kvd_block_timeout_reply_t on_timeout;
+    waiter_t *prev, *next; /* all waiters, oldest first */
+};
+
+struct kvd_blocking {
+    kvd_dict_t keys;
+    uint64_t nkeys;
+    waiter_t *head, *tail;
+    uint64_t nwaiters;
+    blocked_key_t *ready_head;
+    kvd_client_t *resume_head, *resume_tail;
+    /* No waiter times out before this (INT64_MAX: none has a timeout), so
+     * the check before each sleep is O(1) until one may be due. */
+    int64_t next_deadline_ms;
+};
+
+static uint64_t bk_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
+{
+    const blocked_key_t *bk = (const blocked_key_t *)n;
+    return kvd_dict_hash(d, bk->key, bk->klen);
+}
+
+static bool bk_match(const kvd_dict_node_t *n, const void *key, size_t klen)
+{
+    const blocked_key_t *bk = (const blocked_key_t *)n;
+    return bk->klen == klen && (klen == 0 || memcmp(bk->key, key, klen) == 0);
+}
+
+static const kvd_dict_type_t bk_type = {bk_hash, bk_match};
+
+kvd_blocking_t *kvd_blocking_create(void)
+{
+    kvd_blocking_t *b = kvd_calloc(1, sizeof(*b));
+    /* The index holds keys clients chose; a fixed seed is enough because
+     * a client can only grow it by blocking, one key list per client. */
+    kvd_dict_init(&b->keys, &bk_type, 0x6b76642d626c6b31ULL, 0x7761697465727321ULL);
+    b->next_deadline_ms = INT64_MAX;
+    return b;
+}
+
+void kvd_blocking_destroy(kvd_blocking_t *b)
+{
+    if (b == NULL)
+        return;
+    KVD_ASSERT(b->nwaiters == 0 && b->nkeys == 0);
+    kvd_dict_clear(&b->keys, NULL, NULL);
+    kvd_free(b);
+}
+
+uint64_t kvd_blocking_count(const kvd_blocking_t *b)
+{
+    return b->nwaiters;
+}
+
+int kvd_blocking_parse_timeout(kvd_client_t *c, const kvd_arg_t *a, int64_t *deadline_ms)
+{
+    long double secs;
+    if (!kvd_str2ld(a->ptr, a->len, &secs) || isnan(secs)) {
+        kvd_reply_error(c->reply, "ERR timeout is not a float or out of range");
+        return -1;
+    }
+    long double ms = secs * 1000.0L;
+    if (ms > (long double)INT64_MAX) {
+        kvd_reply_error(c->reply, "ERR timeout is out of range");
+        return -1;
+    }
+    long double up = ceill(ms);
+    if (up < 0) {
+        kvd_reply_error(c->reply, "ERR timeout is negative");
+        return -1;
+    }
+    int64_t t = (int64_t)up;
+    if (t > 0) {
+        int64_t now = (int64_t)kvd_env_now_ms(c->shard->env);
+        if (t > INT64_MAX - now) {
+            kvd_reply_error(c->reply, "ERR timeout is out of range");
+            return -1;
+        }
+        t += now;
+    }
+    *deadline_ms = t;
+    return 0;
+}
+
+bool kvd_blocking_allowed(const kvd_client_t *c)
+{
+    return !(c->flags & KVD_CLIENT_DENY_BLOCKING);
+}
+
+static blocked_key_t *bk_find(kvd_blocking_t *b, const char *key, size_t klen)
+{
+    kvd_dict_pos_t pos;
+    uint64_t h = kvd_dict_hash(&b->keys, key, klen);
+    if (!kvd_dict_lookup(&b->keys, h, key, klen, &pos))
+        return NULL;
+    return (blocked_key_t *)*pos.link;
+}
+
+static blocked_key_t *bk_get(kvd_blocking_t *b, const char *key, size_t klen)
+{
+    blocked_key_t *bk = bk_find(b, key, klen);
+    if (bk != NULL)
+        return bk;
+    bk = kvd_calloc(1, sizeof(*bk) + klen + 1);
+    bk->klen = klen;
+    memcpy(bk->key, key, klen);
+    uint64_t h = kvd_dict_hash(&b->keys, key, klen);
+    kvd_dict_insert(&b->keys, h, &bk->node);
+    b->nkeys++;
+    kvd_dict_rehash_step(&b->keys, 1);
+    return bk;
+}
+
+static void bk_unlink_ready(kvd_blocking_t *b, blocked_key_t *bk)
+{
+    blocked_key_t **p = &b->ready_head;
+    for (uint64_t guard = 0; *p != NULL && guard <= b->nkeys; guard++) {
+        if (*p == bk) {
+            *p = bk->ready_next;
+            return;
+        }
+        p = &(*p)->ready_next;
+    }
+    KVD_ASSERT(!"a ready key is missing from the ready list");
+}
+
+/* Drop bk from the index once no waiter is left on it. */
+static void bk_release_if_empty(kvd_blocking_t *b, blocked_key_t *bk)
+{
+    if (bk->head != NULL)
+        return;
+    if (bk->ready)
+        bk_unlink_ready(b, bk);
+    kvd_dict_pos_t pos;
+    uint64_t h = kvd_dict_hash(&b->keys, bk->key, bk->klen);
+    bool found = kvd_dict_lookup(&b->keys, h, bk->key, bk->klen, &pos);
+    KVD_ASSERT(found && *pos.link == &bk->node);
+    kvd_dict_remove_at(&b->keys, &pos);
+    b->nkeys--;
+    kvd_free(bk);
+}
+
+static void copy_argv(waiter_t *w, const kvd_client_t *c)
+{
+    w->argc = c->argc;
+    w->argv = kvd_calloc((size_t)c->argc, sizeof(*w->argv));
+    for (int i = 0; i < c->argc; i++) {
+        w->argv[i].ptr = kvd_malloc(c->argv[i].len + 1);
+        memcpy(w->argv[i].ptr, c->argv[i].ptr, c->argv[i].len);
+        w->argv[i].ptr[c->argv[i].len] = '\0';
+        w->argv[i].len = c->argv[i].len;
+    }
+}
+
+static bool same_arg(const kvd_arg_t *a, const kvd_arg_t *b)
+{
+    return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* Link w on each distinct key (BLPOP k k waits once on k). */
+static void link_keys(kvd_blocking_t *b, waiter_t *w, const int *keys, int nkeys)
+{
+    w->links = kvd_calloc((size_t)nkeys, sizeof(*w->links));
+    for (int i = 0; i < nkeys; i++) {
+        const kvd_arg_t *k = &w->argv[keys[i]];
+        bool dup = false;
+        for (int j = 0; j < i && !dup; j++)
+            dup = same_arg(k, &w->argv[keys[j]]);
+        if (dup)
+            continue;
+        blocked_key_t *bk = bk_get(b, k->ptr, k->len);
+        key_link_t *l = &w->links[w->nlinks++];
+        l->w = w;
+        l->bk = bk;
+        l->prev = bk->tail;
+        if (bk->tail != NULL)
+            bk->tail->next = l;
+        else
+            bk->head = l;
+        bk->tail = l;
+    }
+}
+
+void kvd_block_client(kvd_client_t *c, const int *keys, int nkeys, int64_t deadline_ms,
+                      kvd_block_timeout_reply_t on_timeout)
+{
+    if (c->flags & KVD_CLIENT_BLOCKED)
+        return; /* a retry that still found nothing: stays as it was */
+    KVD_ASSERT(nkeys > 0 && c->cmd != NULL && kvd_blocking_allowed(c));
+    kvd_blocking_t *b = c->shard->blocking;
+    waiter_t *w = kvd_calloc(1, sizeof(*w));
+    w->c = c;
+    w->cmd = c->cmd;
+    w->deadline_ms = deadline_ms;
+    w->on_timeout = on_timeout;
+    copy_argv(w, c);
+    link_keys(b, w, keys, nkeys);
+    w->prev = b->tail;
+    if (b->tail != NULL)
+        b->tail->next = w;
+    else
+        b->head = w;
+    b->tail = w;
+    b->nwaiters++;
+    if (deadline_ms != 0 && deadline_ms < b->next_deadline_ms)
+        b->next_deadline_ms = deadline_ms;
+    c->waiter = w;
+    c->flags |= KVD_CLIENT_BLOCKED;
+    KVD_VERIFY(kvd_blocking_verify_invariants(b));
+}
+
+/* Take w out of every structure and free it; the client is no longer blocked. */
+static void waiter_remove(kvd_blocking_t *b, waiter_t *w)
+{
+    for (int i = 0; i < w->nlinks; i++) {
+        key_link_t *l = &w->links[i];
+        if (l->prev != NULL)
+            l->prev->next = l->next;
+        else
+            l->bk->head = l->next;
+        if (l->next != NULL)
+            l->next->prev = l->prev;
+        else
+            l->bk->tail = l->prev;
+        bk_release_if_empty(b, l->bk);
+    }
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        b->head = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    else
+        b->tail = w->prev;
+    b->nwaiters--;
+    for (int i = 0; i < w->argc; i++)
+        kvd_free(w->argv[i].ptr);
+    kvd_free(w->argv);
+    kvd_free(w->links);
+    w->c->waiter = NULL;
+    w->c->flags &= ~(uint32_t)KVD_CLIENT_BLOCKED;
+    kvd_free(w);
+}
+
+static void resume_push(kvd_blocking_t *b, kvd_client_t *c)
+{
+    if (c->flags & KVD_CLIENT_RESUME_QUEUED)
+        return;
+    c->flags |= KVD_CLIENT_RESUME_QUEUED;
+    c->resume_next = NULL;
+    c->resume_prev = b->resume_tail;
+    if (b->resume_tail != NULL)
+        b->resume_tail->resume_next = c;
+    else
+        b->resume_head = c;
+    b->resume_tail = c;
+}
+
+static void resume_unlink(kvd_blocking_t *b, kvd_client_t *c)
+{
+    if (!(c->flags & KVD_CLIENT_RESUME_QUEUED))
+        return;
+    if (c->resume_prev != NULL)
+        c->resume_prev->resume_next = c->resume_next;
+    else
+        b->resume_head = c->resume_next;
+    if (c->resume_next != NULL)
+        c->resume_next->resume_prev = c->resume_prev;
+    else
+        b->resume_tail = c->resume_prev;
+    c->resume_prev = c->resume_next = NULL;
+    c->flags &= ~(uint32_t)KVD_CLIENT_RESUME_QUEUED;
+}
+
+kvd_client_t *kvd_blocking_next_resumed(kvd_shard_t *s)
+{
+    kvd_client_t *c = s->blocking->resume_head;
+    if (c != NULL)
+        resume_unlink(s->blocking, c);
+    return c;
+}
+
+static void mark_ready(kvd_blocking_t *b, blocked_key_t *bk)
+{
+    if (bk->ready)
+        return;
+    bk->ready = true;
+    bk->ready_next = b->ready_head;
+    b->ready_head = bk;
+}
+
+void kvd_blocking_signal(kvd_shard_t *s, const kvd_client_t *c, const int *keys, int nkeys)
+{
+    kvd_blocking_t *b = s->blocking;
+    if (b->nwaiters == 0)
+        return;
+    for (int i = 0; i < nkeys; i++) {
+        const kvd_arg_t *k = &c->argv[keys[i]];
+        blocked_key_t *bk = bk_find(b, k->ptr, k->len);
+        if (bk != NULL)
+            mark_ready(b, bk);
+    }
+}
+
+void kvd_blocking_signal_all(kvd_shard_t *s)
+{
+    kvd_blocking_t *b = s->blocking;
+    for (waiter_t *w = b->head; w != NULL; w = w->next)
+        for (int i = 0; i < w->nlinks; i++)
+            mark_ready(b, w->links[i].bk);
+}
+
+/*
+ * Re-run w's command for its client.  Returns true when it answered
+ * (served, or an error such as WRONGTYPE on the destination): the client
+ * is then unblocked and queued for resumption.
+ */
+static bool retry_waiter(kvd_shard_t *s, waiter_t *w)
+{
+    kvd_client_t *c = w->c;
+    KVD_ASSERT(c->waiter == w && (c->flags & KVD_CLIENT_BLOCKED));
+    size_t mark = c->reply->len;
+    int saved_argc = c->argc;
+    kvd_arg_t *saved_argv = c->argv;
+    kvd_command_t *saved_cmd = c->cmd;
+    c->argc = w->argc;
+    c->argv = w->argv;
+    c->cmd = w->cmd;
+    c->flags |= KVD_CLIENT_RETRYING;
+    w->cmd->proc(c);
+    c->flags &= ~(uint32_t)KVD_CLIENT_RETRYING;
+    bool answered = c->reply->len != mark;
+    if (answered) {
+        w->cmd->calls++;
+        s->stats.total_commands_processed++;
+        /* The served command wrote (popped, maybe pushed): its keys may
+         * ready other waiters.  The argv copy dies with the waiter. */
+        kvd_blocking_after_write(s, c);
+        waiter_remove(s->blocking, w);
+        resume_push(s->blocking, c);
+    }
+    c->argc = saved_argc;
+    c->argv = saved_argv;
+    c->cmd = saved_cmd;
+    return answered;
+}
+
+/* Try the waiters of bk, oldest first.  A snapshot of them is taken
+ * because serving one removes its links (and may free bk). */
+static void serve_key(kvd_shard_t *s, blocked_key_t *bk)
+{
+    uint64_t n = 0;
+    for (key_link_t *l = bk->head; l != NULL; l = l->next)
+        n++;
+    waiter_t **ws = kvd_calloc(n, sizeof(*ws));
+    uint64_t i = 0;
+    for (key_link_t *l = bk->head; l != NULL; l = l->next)
+        ws[i++] = l->w;
+    for (i = 0; i < n; i++)
+        retry_waiter(s, ws[i]);
+    kvd_free(ws);
+}
+
+void kvd_blocking_serve(kvd_shard_t *s)
+{
+    kvd_blocking_t *b = s->blocking;
+    for (int round = 0; b->ready_head != NULL; round++) {
+        KVD_ASSERT(round < SERVE_BOUND);
+        blocked_key_t *bk = b->ready_head;
+        b->ready_head = bk->ready_next;
+        bk->ready = false;
+        serve_key(s, bk);
+    }
+    KVD_VERIFY(kvd_blocking_verify_invariants(b));
+}
+
+/* Unblock w's client with its timeout reply (or the UNBLOCKED error). */
+static void answer_and_unblock(kvd_blocking_t *b, waiter_t *w, bool with_error)
+{
+    kvd_client_t *c = w->c;
+    if (with_error)
+        kvd_reply_error(c->reply, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    else if (w->on_timeout == KVD_BLOCK_TIMEOUT_NULL_ARRAY)
+        kvd_reply_null_array(c->reply);
+    else
+        kvd_reply_null(c->reply);
+    waiter_remove(b, w);
+    resume_push(b, c);
+}
+
+void kvd_blocking_expire(kvd_shard_t *s)
+{
+    kvd_blocking_t *b = s->blocking;
+    if (b->nwaiters == 0)
+        return;
+    int64_t now = (int64_t)kvd_env_now_ms(s->env);
+    if (now < b->next_deadline_ms)
+        return;
+    int64_t next_deadline = INT64_MAX;
+    waiter_t *w = b->head, *next;
+    for (uint64_t guard = 0; w != NULL && guard <= b->nwaiters + 1; guard++, w = next) {
+        next = w->next;
+        if (w->deadline_ms != 0 && w->deadline_ms <= now)
+            answer_and_unblock(b, w, false);
+        else if (w->deadline_ms != 0 && w->deadline_ms < next_deadline)
+            next_deadline = w->deadline_ms;
+    }
+    b->next_deadline_ms = next_deadline;
+}
+
+void kvd_blocking_unblock(kvd_client_t *c, bool with_error)
+{
+    KVD_ASSERT(c->flags & KVD_CLIENT_BLOCKED);
+    answer_and_unblock(c->shard->blocking, c->waiter, with_error);
+}
+
+void kvd_blocking_forget(kvd_client_t *c)
+{
+    kvd_blocking_t *b = c->shard->blocking;
+    if (c->flags & KVD_CLIENT_BLOCKED)
+        waiter_remove(b, c->waiter);
+    resume_unlink(b, c);
+}
+
+void kvd_blocking_verify_invariants(const kvd_blocking_t *b)
+{
+    uint64_t n = 0, links = 0, key_links = 0;
+    for (const waiter_t *w = b->head; w != NULL; w = w->next) {
+        KVD_ASSERT(n < b->nwaiters);
+        KVD_ASSERT(w->c->waiter == w && (w->c->flags & KVD_CLIENT_BLOCKED));
+        KVD_ASSERT(w->next == NULL || w->next->prev == w);
+        for (int i = 0; i < w->nlinks; i++)
+            KVD_ASSERT(w->links[i].w == w && w->links[i].bk != NULL);
+        links += (uint64_t)w->nlinks;
+        n++;
+    }
+    KVD_ASSERT(n == b->nwaiters);
+    KVD_ASSERT(kvd_dict_count(&b->keys) == b->nkeys);
+    /* Every indexed key has at least one waiter and its FIFO is consistent. */
+    for (const waiter_t *w = b->head; w != NULL; w = w->next) {
+        for (int i = 0; i < w->nlinks; i++) {
+            const blocked_key_t *bk = w->links[i].bk;
+            KVD_ASSERT(bk->head != NULL && bk->tail != NULL);
+            if (bk->head != &w->links[i])
+                continue; /* count each key's FIFO once, from its head's owner */
+            for (const key_link_t *l = bk->head; l != NULL; l = l->next) {
+                KVD_ASSERT(l->bk == bk && (l->next == NULL || l->next->prev == l));
+                key_links++;
+            }
+        }
+    }
+    KVD_ASSERT(key_links == links);
+}
+
+void kvd_blocking_after_write(kvd_shard_t *s, const kvd_client_t *c)
+{
+    if (s->blocking->nwaiters == 0 || !(c->cmd->flags & KVD_CMD_WRITE))
+        return;
+    /* Writes without key arguments (SWAPDB) may hand any waiter a value. */
+    if (c->cmd->first_key <= 0 && c->cmd->getkeys == NULL) {
+        kvd_blocking_signal_all(s);
+        return;
+    }
+    int stack[16];
+    int *keys = c->argc <= 16 ? stack : kvd_calloc((size_t)c->argc, sizeof(*keys));
+    int n = kvd_command_find_keys(c->cmd, c->argc, c->argv, keys, c->argc);
+    if (n > 0)
+        kvd_blocking_signal(s, c, keys, n);
+    if (keys != stack)
+        kvd_free(keys);
+}
