@@ -273,7 +273,9 @@ static bool sort_score(const char *p, size_t len, double *out)
     return true;
 }
 
-/* Scores or ALPHA keys of every element: false when a score is not a number. */
+/* Scores or ALPHA keys of every element: false when a score is not a
+ * number.  Keeps looking up after a bad score, as Redis does, so the
+ * keyspace hit and miss counters move the same way. */
 static bool load_keys(kvd_client_t *c, sort_vec_t *vec, const sort_opts_t *o)
 {
     kvd_sort_pattern_t by;
@@ -282,7 +284,7 @@ static bool load_keys(kvd_client_t *c, sort_vec_t *vec, const sort_opts_t *o)
     kvd_buf_t key = KVD_BUF_INIT;
     char tmp[KVD_SORT_TMP];
     bool ok = true;
-    for (size_t i = 0; i < vec->n && ok; i++) {
+    for (size_t i = 0; i < vec->n; i++) {
         sort_item_t *it = &vec->v[i];
         const char *vp = vec_elem(vec, i);
         size_t vlen = it->len;
@@ -295,8 +297,8 @@ static bool load_keys(kvd_client_t *c, sort_vec_t *vec, const sort_opts_t *o)
                 it->cmp_len = vlen;
                 kvd_buf_append(&vec->arena, vp, vlen);
             }
-        } else {
-            ok = sort_score(vp, vlen, &it->score);
+        } else if (!sort_score(vp, vlen, &it->score)) {
+            ok = false;
         }
     }
     kvd_buf_free(&key);
@@ -450,12 +452,11 @@ static void store_result(kvd_client_t *c, const sort_vec_t *vec, const sort_opts
 /* ---- the command ---- */
 
 /* The key to sort: 0 with *ep (NULL when absent), or -1 after WRONGTYPE. */
-static int lookup_source(kvd_client_t *c, const sort_opts_t *o, kvd_entry_t **ep)
+static int lookup_source(kvd_client_t *c, kvd_entry_t **ep)
 {
     const kvd_arg_t *key = &c->argv[1];
-    /* A write (STORE) looks the key up without counting a hit or miss. */
-    kvd_entry_t *e = o->store ? kvd_db_find(c->db, key->ptr, key->len)
-                                    : kvd_db_lookup_read(c->db, key->ptr, key->len);
+    /* A read even with STORE: Redis 7.0.15 counts its hit or miss. */
+    kvd_entry_t *e = kvd_db_lookup_read(c->db, key->ptr, key->len);
     *ep = e;
     if (e == NULL)
         return 0;
@@ -474,7 +475,7 @@ static void sort_generic(kvd_client_t *c, bool readonly)
     sort_opts_t o = {.count = -1};
     o.gets = kvd_calloc((size_t)c->argc, sizeof(*o.gets));
     kvd_entry_t *e = NULL;
-    if (parse_options(c, readonly, &o) < 0 || lookup_source(c, &o, &e) < 0) {
+    if (parse_options(c, readonly, &o) < 0 || lookup_source(c, &e) < 0) {
         kvd_free(o.gets);
         return;
     }

@@ -368,6 +368,40 @@ START_TEST(keys_and_rows)
 }
 END_TEST
 
+/* Hits and misses as Redis 7.0.15 counts them: the sorted key (even with
+ * STORE) and every BY and GET lookup, also after a bad score. */
+START_TEST(keyspace_counters)
+{
+    EQ(":4\r\n", "rpush", "l", "c", "a", "b", "d");
+    EQ("+OK\r\n", "mset", "w_a", "2", "w_d", "1", "w_b", "3");
+    const kvd_db_stats_t *st = &th_shard->stats.db;
+    static const struct {
+        const char *argv[10];
+        uint64_t hits, misses;
+    } cases[] = {
+        {{"sort", "l", "store", "dst"}, 1, 0},
+        {{"sort", "nokey", "store", "dst"}, 0, 1},
+        {{"sort", "l", "by", "w_*", "store", "dst"}, 4, 1},
+        {{"sort", "l", "by", "nosort", "get", "w_*", "store", "dst"}, 4, 1},
+        {{"sort", "l", "by", "w_*->f", "get", "#", "get", "o_*->g"}, 4, 5},
+    };
+    for (size_t i = 0; i < KVD_ARRAY_LEN(cases); i++) {
+        int argc = 0;
+        while (argc < 10 && cases[i].argv[argc] != NULL)
+            argc++;
+        uint64_t h = st->keyspace_hits, m = st->keyspace_misses;
+        th_run_argv(argc, cases[i].argv);
+        ck_assert_uint_eq(st->keyspace_hits - h, cases[i].hits);
+        ck_assert_uint_eq(st->keyspace_misses - m, cases[i].misses);
+    }
+    EQ("+OK\r\n", "set", "w_b", "oops");
+    uint64_t h = st->keyspace_hits, m = st->keyspace_misses;
+    EQ(NOT_DOUBLE, "sort", "l", "by", "w_*");
+    ck_assert_uint_eq(st->keyspace_hits - h, 4);
+    ck_assert_uint_eq(st->keyspace_misses - m, 1);
+}
+END_TEST
+
 /* Model: indexes ordered by (weight, decimal text of the element). */
 typedef struct model_el {
     int64_t v;
@@ -440,6 +474,7 @@ int main(void)
     tcase_add_test(tc, sorted_sets);
     tcase_add_test(tc, binary_and_nul_bytes);
     tcase_add_test(tc, keys_and_rows);
+    tcase_add_test(tc, keyspace_counters);
     tcase_add_test(tc, against_model_randomized);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
