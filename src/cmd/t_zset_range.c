@@ -292,8 +292,14 @@ static void zrange_generic(kvd_client_t *c, int keyidx, const kvd_arg_t *dst, ra
             emit_range(c, z, &q, NULL);
         return;
     }
+    /* Redis sizes a rank range's result up front (a skiplist from the
+     * start when it is too long for a listpack); score and lex results
+     * start as a listpack and convert as they grow.  The difference shows
+     * in -0 scores, which a listpack stores as 0. */
     kvd_zset_ctx_t ctx = kvd_zset_cmd_ctx(c);
-    kvd_zset_t *result = kvd_zset_create(&ctx, KVD_ENC_LISTPACK);
+    uint64_t first, n = z == NULL ? 0 : select_ranks(z, &q, &first);
+    bool big = q.by == BY_RANK && n > ctx.max_entries;
+    kvd_zset_t *result = kvd_zset_create(&ctx, big ? KVD_ENC_SKIPLIST : KVD_ENC_LISTPACK);
     if (z != NULL)
         emit_range(c, z, &q, result);
     kvd_zset_cmd_store(c, dst, result);

@@ -192,9 +192,13 @@ bool kvd_zset_add(kvd_zset_t *z, const kvd_zset_ctx_t *ctx, const char *m, size_
 void kvd_zset_set(kvd_zset_t *z, const kvd_zset_ctx_t *ctx, const char *m, size_t len,
                   double score)
 {
-    int out;
-    double ns;
-    KVD_ASSERT(kvd_zset_add(z, ctx, m, len, score, 0, &out, &ns));
+    KVD_ASSERT(score == score);
+    double cur;
+    if (!kvd_zset_score(z, m, len, &cur))
+        insert_new(z, ctx, m, len, score);
+    else if (memcmp(&cur, &score, sizeof(score)) != 0)
+        /* Bitwise, so -0 becomes 0 (a sum like -0 + 0 must stick). */
+        rescore(z, m, len, score);
 }
 
 bool kvd_zset_remove(kvd_zset_t *z, const char *m, size_t len)
