@@ -1,7 +1,8 @@
 /*
  * t_zset.c - sorted set commands: ZADD, ZINCRBY, ZREM, ZCARD, ZSCORE,
- * ZMSCORE, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZMPOP, ZRANDMEMBER, ZSCAN,
- * the refused blocking forms, and the table of every sorted set command.
+ * ZMSCORE, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZMPOP, their blocking forms
+ * (BZPOPMIN, BZPOPMAX, BZMPOP, through blocking.h), ZRANDMEMBER, ZSCAN,
+ * and the table of every sorted set command.
  * Ranges are in t_zset_range.c, the algebra in t_zset_ops.c, the
  * encodings in zset_type.c, zset_pack.c and zset_skiplist.c.
  *
@@ -11,6 +12,7 @@
  */
 #include <inttypes.h>
 
+#include "blocking.h"
 #include "shard.h"
 #include "zset_cmd.h"
 #include "core/glob.h"
@@ -293,54 +295,86 @@ static void zrevrank_command(kvd_client_t *c)
     rank_generic(c, true);
 }
 
-/*
- * Pop up to count elements from the first non-empty set among keys: the
- * lowest scores (max false) or the highest.  ZMPOP replies [key, [[m, s],
- * ...]] and a null array when every key is missing; ZPOPMIN/ZPOPMAX a
- * flat [m, s, ...] and an empty array.
- */
-static void pop_generic(kvd_client_t *c, const kvd_arg_t *keys, int nkeys, bool max,
-                        int64_t count, bool nested)
+/* How a pop replies: ZPOPMIN/ZPOPMAX flat [m, s, ...] (empty array when
+ * the key is missing); BZPOPMIN/BZPOPMAX [key, m, s]; ZMPOP and BZMPOP
+ * [key, [[m, s], ...]] (both null arrays when nothing is found). */
+typedef enum { POP_FLAT, POP_KEYED, POP_NESTED } pop_reply_t;
+
+/* A sorted set a (blocking) pop takes from.  A re-run blocked command
+ * (blocking.h) treats a key of another type as empty, as Redis does. */
+static int pop_lookup(kvd_client_t *c, const kvd_arg_t *key, kvd_entry_t **e, kvd_zset_t **z)
 {
-    kvd_entry_t *e = NULL;
-    kvd_zset_t *z = NULL;
-    int k = 0;
-    for (; k < nkeys && z == NULL; k++) {
-        if (kvd_zset_cmd_lookup(c, &keys[k], false, &e, &z) < 0)
-            return;
+    if (c->flags & KVD_CLIENT_RETRYING) {
+        kvd_entry_t *found = kvd_db_find(c->db, key->ptr, key->len);
+        if (found == NULL || kvd_entry_type(found) != KVD_TYPE_ZSET) {
+            *e = NULL;
+            *z = NULL;
+            return 0;
+        }
     }
-    if (z == NULL) {
-        if (nested)
-            kvd_reply_null_array(c->reply);
-        else
-            kvd_reply_array(c->reply, 0);
-        return;
-    }
-    if (count == 0) {
-        kvd_reply_array(c->reply, 0);
-        return;
-    }
-    const kvd_arg_t *key = &keys[k - 1];
+    return kvd_zset_cmd_lookup(c, key, false, e, z);
+}
+
+/* Pop n elements of z (under key) and reply them in the given form. */
+static void pop_from(kvd_client_t *c, const kvd_arg_t *key, kvd_entry_t *e, kvd_zset_t *z,
+                     bool max, int64_t count, pop_reply_t form)
+{
     uint64_t size = kvd_zset_size(z);
     uint64_t n = (uint64_t)count < size ? (uint64_t)count : size;
-    if (nested) {
-        kvd_reply_array(c->reply, 2);
-        kvd_reply_bulk(c->reply, key->ptr, key->len);
-        kvd_reply_array(c->reply, (int64_t)n);
-    } else {
+    if (form == POP_FLAT) {
         kvd_reply_array(c->reply, (int64_t)n * 2);
+    } else {
+        kvd_reply_array(c->reply, form == POP_KEYED ? 3 : 2);
+        kvd_reply_bulk(c->reply, key->ptr, key->len);
+        if (form == POP_NESTED)
+            kvd_reply_array(c->reply, (int64_t)n);
     }
     kvd_zset_iter_t it;
     kvd_zset_elem_t el;
     kvd_zset_iter_init(&it, z, max ? size - 1 : 0, max);
     for (uint64_t i = 0; i < n && kvd_zset_iter_next(&it, &el); i++) {
-        if (nested)
+        if (form == POP_NESTED)
             kvd_reply_array(c->reply, 2);
         kvd_zset_cmd_reply_elem(c, &el, true);
     }
     kvd_zset_remove_range(z, max ? size - n : 0, max ? size : n);
     kvd_zset_cmd_written(c, key, e, z);
     kvd_shard_add_dirty(c->shard, n);
+}
+
+/*
+ * Pop up to count elements from the first existing set among the nkeys
+ * arguments from argv[first]: the lowest scores, or the highest (max).
+ * With deadline >= 0 (the blocking forms) block when every key is empty.
+ */
+static void pop_generic(kvd_client_t *c, int first, int nkeys, bool max, int64_t count,
+                        pop_reply_t form, int64_t deadline)
+{
+    for (int k = first; k < first + nkeys; k++) {
+        kvd_entry_t *e;
+        kvd_zset_t *z;
+        if (pop_lookup(c, &c->argv[k], &e, &z) < 0)
+            return;
+        if (z == NULL)
+            continue;
+        if (count == 0)
+            kvd_reply_array(c->reply, 0);
+        else
+            pop_from(c, &c->argv[k], e, z, max, count, form);
+        return;
+    }
+    if (deadline < 0 || !kvd_blocking_allowed(c)) {
+        if (form == POP_FLAT)
+            kvd_reply_array(c->reply, 0);
+        else
+            kvd_reply_null_array(c->reply);
+        return;
+    }
+    int *keys = kvd_calloc((size_t)nkeys, sizeof(*keys));
+    for (int k = 0; k < nkeys; k++)
+        keys[k] = first + k;
+    kvd_block_client(c, keys, nkeys, deadline, KVD_BLOCK_TIMEOUT_NULL_ARRAY);
+    kvd_free(keys);
 }
 
 static void zpop_minmax(kvd_client_t *c, bool max)
@@ -350,12 +384,10 @@ static void zpop_minmax(kvd_client_t *c, bool max)
         return;
     }
     int64_t count = 1;
-    if (c->argc == 3) {
-        if (kvd_arg_ll_range(c, &c->argv[2], 0, INT64_MAX, &count,
-                             "value is out of range, must be positive") < 0)
-            return;
-    }
-    pop_generic(c, &c->argv[1], 1, max, count, false);
+    if (c->argc == 3 && kvd_arg_ll_range(c, &c->argv[2], 0, INT64_MAX, &count,
+                                         "value is out of range, must be positive") < 0)
+        return;
+    pop_generic(c, 1, 1, max, count, POP_FLAT, -1);
 }
 
 static void zpopmin_command(kvd_client_t *c)
@@ -368,40 +400,79 @@ static void zpopmax_command(kvd_client_t *c)
     zpop_minmax(c, true);
 }
 
+/* BZPOPMIN/BZPOPMAX key [key ...] timeout: the timeout is checked first. */
+static void bzpop_minmax(kvd_client_t *c, bool max)
+{
+    int64_t deadline;
+    if (kvd_blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline) < 0)
+        return;
+    pop_generic(c, 1, c->argc - 2, max, 1, POP_KEYED, deadline);
+}
+
+static void bzpopmin_command(kvd_client_t *c)
+{
+    bzpop_minmax(c, false);
+}
+
+static void bzpopmax_command(kvd_client_t *c)
+{
+    bzpop_minmax(c, true);
+}
+
+/* "numkeys key [key ...] MIN|MAX [COUNT count]" with numkeys at
+ * argv[first]; -1 after replying. */
+static int parse_mpop(kvd_client_t *c, int first, int *nkeys, bool *max, int64_t *count)
+{
+    int64_t numkeys;
+    *count = -1;
+    if (kvd_arg_ll_range(c, &c->argv[first], 1, INT64_MAX, &numkeys,
+                         "numkeys should be greater than 0") < 0)
+        return -1;
+    if (numkeys >= c->argc - first - 1) {
+        kvd_reply_syntax_error(c);
+        return -1;
+    }
+    int where = first + 1 + (int)numkeys;
+    *max = kvd_arg_is(&c->argv[where], "max");
+    if (!*max && !kvd_arg_is(&c->argv[where], "min")) {
+        kvd_reply_syntax_error(c);
+        return -1;
+    }
+    for (int i = where + 1; i < c->argc; i++) {
+        if (*count != -1 || i + 1 >= c->argc || !kvd_arg_is(&c->argv[i], "count")) {
+            kvd_reply_syntax_error(c);
+            return -1;
+        }
+        i++;
+        if (kvd_arg_ll_range(c, &c->argv[i], 1, INT64_MAX, count,
+                             "count should be greater than 0") < 0)
+            return -1;
+    }
+    if (*count == -1)
+        *count = 1;
+    *nkeys = (int)numkeys;
+    return 0;
+}
+
 /* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: all checked before any lookup. */
 static void zmpop_command(kvd_client_t *c)
 {
-    int64_t numkeys, count = -1;
-    if (kvd_arg_ll_range(c, &c->argv[1], 1, INT64_MAX, &numkeys,
-                         "numkeys should be greater than 0") < 0)
-        return;
-    if (numkeys >= c->argc - 2) {
-        kvd_reply_syntax_error(c);
-        return;
-    }
-    int where = 2 + (int)numkeys;
-    bool max = kvd_arg_is(&c->argv[where], "max");
-    if (!max && !kvd_arg_is(&c->argv[where], "min")) {
-        kvd_reply_syntax_error(c);
-        return;
-    }
-    for (int i = where + 1; i < c->argc; i++) {
-        if (count != -1 || i + 1 >= c->argc || !kvd_arg_is(&c->argv[i], "count")) {
-            kvd_reply_syntax_error(c);
-            return;
-        }
-        i++;
-        if (kvd_arg_ll_range(c, &c->argv[i], 1, INT64_MAX, &count,
-                             "count should be greater than 0") < 0)
-            return;
-    }
-    pop_generic(c, &c->argv[2], (int)numkeys, max, count == -1 ? 1 : count, true);
+    int nkeys;
+    bool max;
+    int64_t count;
+    if (parse_mpop(c, 1, &nkeys, &max, &count) == 0)
+        pop_generic(c, 2, nkeys, max, count, POP_NESTED, -1);
 }
 
-/* Blocking needs the event loop's wait queues, which do not exist yet. */
-static void blocking_command(kvd_client_t *c)
+/* BZMPOP timeout numkeys ...: Redis checks the rest before the timeout. */
+static void bzmpop_command(kvd_client_t *c)
 {
-    kvd_reply_error(c->reply, "ERR blocking commands are not supported yet");
+    int nkeys;
+    bool max;
+    int64_t count, deadline;
+    if (parse_mpop(c, 2, &nkeys, &max, &count) == 0 &&
+        kvd_blocking_parse_timeout(c, &c->argv[1], &deadline) == 0)
+        pop_generic(c, 3, nkeys, max, count, POP_NESTED, deadline);
 }
 
 /* Open-addressing set of ranks for Floyd's sampling. */
@@ -796,19 +867,19 @@ static kvd_command_t zset_commands[] = {
      .flags = KVD_CMD_WRITE | KVD_CMD_MOVABLE_KEYS, .acl = Z_WRITE | KVD_ACL_SLOW,
      .getkeys = kvd_zset_numkeys1_getkeys,
      DOC("Remove and return members with scores in a sorted set", "7.0.0", MPOP_CX)},
-    {.name = "bzpopmin", .proc = blocking_command, .arity = -3,
+    {.name = "bzpopmin", .proc = bzpopmin_command, .arity = -3,
      .flags = BLOCK_FLAGS | KVD_CMD_FAST, .acl = Z_WRITE | KVD_ACL_FAST | KVD_ACL_BLOCKING,
      .first_key = 1, .last_key = -2, .key_step = 1,
      DOC("Remove and return the member with the lowest score from one or more sorted sets, or "
          "block until one is available", "5.0.0",
          "O(log(N)) with N being the number of elements in the sorted set.")},
-    {.name = "bzpopmax", .proc = blocking_command, .arity = -3,
+    {.name = "bzpopmax", .proc = bzpopmax_command, .arity = -3,
      .flags = BLOCK_FLAGS | KVD_CMD_FAST, .acl = Z_WRITE | KVD_ACL_FAST | KVD_ACL_BLOCKING,
      .first_key = 1, .last_key = -2, .key_step = 1,
      DOC("Remove and return the member with the highest score from one or more sorted sets, or "
          "block until one is available", "5.0.0",
          "O(log(N)) with N being the number of elements in the sorted set.")},
-    {.name = "bzmpop", .proc = blocking_command, .arity = -5,
+    {.name = "bzmpop", .proc = bzmpop_command, .arity = -5,
      .flags = KVD_CMD_WRITE | KVD_CMD_BLOCKING | KVD_CMD_MOVABLE_KEYS,
      .acl = Z_WRITE | KVD_ACL_SLOW | KVD_ACL_BLOCKING, .getkeys = kvd_zset_numkeys2_getkeys,
      DOC("Remove and return members with scores in a sorted set or block until one is available",

@@ -190,8 +190,15 @@ START_TEST(remrange_and_pops)
     EQ("-ERR count should be greater than 0\r\n", "zmpop", "1", "z", "min", "count", "0");
     EQ(SYNTAX, "zmpop", "1", "z", "mid");
     EQ(SYNTAX, "zmpop", "2", "z", "min");
-    EQ("-ERR blocking commands are not supported yet\r\n", "bzpopmin", "z", "0");
-    EQ("-ERR blocking commands are not supported yet\r\n", "bzmpop", "0", "1", "z", "min");
+    EQ("*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n", "bzpopmin", "nokey", "z", "0");
+    EQ(":1\r\n", "zadd", "z", "5", "e");
+    EQ("*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\ne\r\n$1\r\n5\r\n", "bzmpop", "0", "1", "z",
+       "max", "count", "2");
+    EQ("-ERR numkeys should be greater than 0\r\n", "bzmpop", "x", "0", "z", "min");
+    EQ("-ERR timeout is not a float or out of range\r\n", "bzmpop", "x", "1", "z", "min");
+    EQ("-ERR timeout is not a float or out of range\r\n", "bzpopmin", "z", "x");
+    EQ("+OK\r\n", "set", "str", "x");
+    EQ(WRONGTYPE, "bzpopmax", "nokey", "str", "1");
 }
 END_TEST
 
