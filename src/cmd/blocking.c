@@ -4,7 +4,7 @@
  */
 #include "blocking.h"
 #include "shard.h"
-#include "db/dict.h"
+#include "keyindex.h"
 #include "proto/reply.h"
 
 #include <math.h>
@@ -14,24 +14,6 @@
 #define SERVE_BOUND 1000000
 
 typedef struct kvd_waiter waiter_t;
-typedef struct blocked_key blocked_key_t;
-
-/* One (waiter, key) pair: a link in the key's FIFO of waiters. */
-typedef struct key_link {
-    struct key_link *prev, *next;
-    waiter_t *w;
-    blocked_key_t *bk;
-} key_link_t;
-
-/* A key some client waits on (in any database); a node of the index. */
-struct blocked_key {
-    kvd_dict_node_t node; /* first: the dict links it */
-    key_link_t *head, *tail;
-    blocked_key_t *ready_next;
-    bool ready;
-    size_t klen;
-    char key[];
-};
 
 /* A blocked client: its own copy of the command, its keys, its deadline. */
 struct kvd_waiter {
@@ -39,45 +21,30 @@ struct kvd_waiter {
     kvd_command_t *cmd;
     kvd_arg_t *argv;
     int argc;
-    key_link_t *links;
+    kvd_keylink_t *links; /* one per distinct key, owner = this waiter */
     int nlinks;
     int64_t deadline_ms; /* 0: no timeout */
     kvd_block_timeout_reply_t on_timeout;
     waiter_t *prev, *next; /* all waiters, oldest first */
 };
 
+/* Marked slots of the key index are the ready keys. */
 struct kvd_blocking {
-    kvd_dict_t keys;
-    uint64_t nkeys;
+    kvd_keyindex_t keys;
     waiter_t *head, *tail;
     uint64_t nwaiters;
-    blocked_key_t *ready_head;
     kvd_client_t *resume_head, *resume_tail;
     /* No waiter times out before this (INT64_MAX: none has a timeout), so
      * the check before each sleep is O(1) until one may be due. */
     int64_t next_deadline_ms;
 };
 
-static uint64_t bk_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
-{
-    const blocked_key_t *bk = (const blocked_key_t *)n;
-    return kvd_dict_hash(d, bk->key, bk->klen);
-}
-
-static bool bk_match(const kvd_dict_node_t *n, const void *key, size_t klen)
-{
-    const blocked_key_t *bk = (const blocked_key_t *)n;
-    return bk->klen == klen && (klen == 0 || memcmp(bk->key, key, klen) == 0);
-}
-
-static const kvd_dict_type_t bk_type = {bk_hash, bk_match};
-
 kvd_blocking_t *kvd_blocking_create(void)
 {
     kvd_blocking_t *b = kvd_calloc(1, sizeof(*b));
     /* The index holds keys clients chose; a fixed seed is enough because
      * a client can only grow it by blocking, one key list per client. */
-    kvd_dict_init(&b->keys, &bk_type, 0x6b76642d626c6b31ULL, 0x7761697465727321ULL);
+    kvd_keyindex_init(&b->keys, 0x6b76642d626c6b31ULL, 0x7761697465727321ULL);
     b->next_deadline_ms = INT64_MAX;
     return b;
 }
@@ -86,8 +53,8 @@ void kvd_blocking_destroy(kvd_blocking_t *b)
 {
     if (b == NULL)
         return;
-    KVD_ASSERT(b->nwaiters == 0 && b->nkeys == 0);
-    kvd_dict_clear(&b->keys, NULL, NULL);
+    KVD_ASSERT(b->nwaiters == 0);
+    kvd_keyindex_fini(&b->keys);
     kvd_free(b);
 }
 
@@ -131,59 +98,6 @@ bool kvd_blocking_allowed(const kvd_client_t *c)
     return !(c->flags & KVD_CLIENT_DENY_BLOCKING);
 }
 
-static blocked_key_t *bk_find(kvd_blocking_t *b, const char *key, size_t klen)
-{
-    kvd_dict_pos_t pos;
-    uint64_t h = kvd_dict_hash(&b->keys, key, klen);
-    if (!kvd_dict_lookup(&b->keys, h, key, klen, &pos))
-        return NULL;
-    return (blocked_key_t *)*pos.link;
-}
-
-static blocked_key_t *bk_get(kvd_blocking_t *b, const char *key, size_t klen)
-{
-    blocked_key_t *bk = bk_find(b, key, klen);
-    if (bk != NULL)
-        return bk;
-    bk = kvd_calloc(1, sizeof(*bk) + klen + 1);
-    bk->klen = klen;
-    memcpy(bk->key, key, klen);
-    uint64_t h = kvd_dict_hash(&b->keys, key, klen);
-    kvd_dict_insert(&b->keys, h, &bk->node);
-    b->nkeys++;
-    kvd_dict_rehash_step(&b->keys, 1);
-    return bk;
-}
-
-static void bk_unlink_ready(kvd_blocking_t *b, blocked_key_t *bk)
-{
-    blocked_key_t **p = &b->ready_head;
-    for (uint64_t guard = 0; *p != NULL && guard <= b->nkeys; guard++) {
-        if (*p == bk) {
-            *p = bk->ready_next;
-            return;
-        }
-        p = &(*p)->ready_next;
-    }
-    KVD_ASSERT(!"a ready key is missing from the ready list");
-}
-
-/* Drop bk from the index once no waiter is left on it. */
-static void bk_release_if_empty(kvd_blocking_t *b, blocked_key_t *bk)
-{
-    if (bk->head != NULL)
-        return;
-    if (bk->ready)
-        bk_unlink_ready(b, bk);
-    kvd_dict_pos_t pos;
-    uint64_t h = kvd_dict_hash(&b->keys, bk->key, bk->klen);
-    bool found = kvd_dict_lookup(&b->keys, h, bk->key, bk->klen, &pos);
-    KVD_ASSERT(found && *pos.link == &bk->node);
-    kvd_dict_remove_at(&b->keys, &pos);
-    b->nkeys--;
-    kvd_free(bk);
-}
-
 static void copy_argv(waiter_t *w, const kvd_client_t *c)
 {
     w->argc = c->argc;
@@ -210,18 +124,9 @@ static void link_keys(kvd_blocking_t *b, waiter_t *w, const int *keys, int nkeys
         bool dup = false;
         for (int j = 0; j < i && !dup; j++)
             dup = same_arg(k, &w->argv[keys[j]]);
-        if (dup)
-            continue;
-        blocked_key_t *bk = bk_get(b, k->ptr, k->len);
-        key_link_t *l = &w->links[w->nlinks++];
-        l->w = w;
-        l->bk = bk;
-        l->prev = bk->tail;
-        if (bk->tail != NULL)
-            bk->tail->next = l;
-        else
-            bk->head = l;
-        bk->tail = l;
+        if (!dup)
+            kvd_keyindex_link(&b->keys, &w->links[w->nlinks++], k->ptr, k->len, w,
+                              w->c->db_index);
     }
 }
 
@@ -256,18 +161,8 @@ void kvd_block_client(kvd_client_t *c, const int *keys, int nkeys, int64_t deadl
 /* Take w out of every structure and free it; the client is no longer blocked. */
 static void waiter_remove(kvd_blocking_t *b, waiter_t *w)
 {
-    for (int i = 0; i < w->nlinks; i++) {
-        key_link_t *l = &w->links[i];
-        if (l->prev != NULL)
-            l->prev->next = l->next;
-        else
-            l->bk->head = l->next;
-        if (l->next != NULL)
-            l->next->prev = l->prev;
-        else
-            l->bk->tail = l->prev;
-        bk_release_if_empty(b, l->bk);
-    }
+    for (int i = 0; i < w->nlinks; i++)
+        kvd_keyindex_unlink(&b->keys, &w->links[i]);
     if (w->prev != NULL)
         w->prev->next = w->next;
     else
@@ -324,15 +219,6 @@ kvd_client_t *kvd_blocking_next_resumed(kvd_shard_t *s)
     return c;
 }
 
-static void mark_ready(kvd_blocking_t *b, blocked_key_t *bk)
-{
-    if (bk->ready)
-        return;
-    bk->ready = true;
-    bk->ready_next = b->ready_head;
-    b->ready_head = bk;
-}
-
 void kvd_blocking_signal(kvd_shard_t *s, const kvd_client_t *c, const int *keys, int nkeys)
 {
     kvd_blocking_t *b = s->blocking;
@@ -340,9 +226,9 @@ void kvd_blocking_signal(kvd_shard_t *s, const kvd_client_t *c, const int *keys,
         return;
     for (int i = 0; i < nkeys; i++) {
         const kvd_arg_t *k = &c->argv[keys[i]];
-        blocked_key_t *bk = bk_find(b, k->ptr, k->len);
-        if (bk != NULL)
-            mark_ready(b, bk);
+        kvd_keyslot_t *slot = kvd_keyindex_find(&b->keys, k->ptr, k->len);
+        if (slot != NULL)
+            kvd_keyindex_mark(&b->keys, slot);
     }
 }
 
@@ -351,7 +237,7 @@ void kvd_blocking_signal_all(kvd_shard_t *s)
     kvd_blocking_t *b = s->blocking;
     for (waiter_t *w = b->head; w != NULL; w = w->next)
         for (int i = 0; i < w->nlinks; i++)
-            mark_ready(b, w->links[i].bk);
+            kvd_keyindex_mark(&b->keys, w->links[i].slot);
 }
 
 /*
@@ -389,17 +275,17 @@ static bool retry_waiter(kvd_shard_t *s, waiter_t *w)
     return answered;
 }
 
-/* Try the waiters of bk, oldest first.  A snapshot of them is taken
- * because serving one removes its links (and may free bk). */
-static void serve_key(kvd_shard_t *s, blocked_key_t *bk)
+/* Try the waiters of a ready key, oldest first.  A snapshot of them is
+ * taken because serving one unlinks it. */
+static void serve_key(kvd_shard_t *s, kvd_keyslot_t *slot)
 {
     uint64_t n = 0;
-    for (key_link_t *l = bk->head; l != NULL; l = l->next)
+    for (kvd_keylink_t *l = slot->head; l != NULL; l = l->next)
         n++;
     waiter_t **ws = kvd_calloc(n, sizeof(*ws));
     uint64_t i = 0;
-    for (key_link_t *l = bk->head; l != NULL; l = l->next)
-        ws[i++] = l->w;
+    for (kvd_keylink_t *l = slot->head; l != NULL; l = l->next)
+        ws[i++] = l->owner;
     for (i = 0; i < n; i++)
         retry_waiter(s, ws[i]);
     kvd_free(ws);
@@ -408,12 +294,11 @@ static void serve_key(kvd_shard_t *s, blocked_key_t *bk)
 void kvd_blocking_serve(kvd_shard_t *s)
 {
     kvd_blocking_t *b = s->blocking;
-    for (int round = 0; b->ready_head != NULL; round++) {
+    kvd_keyslot_t *slot;
+    for (int round = 0; (slot = kvd_keyindex_pop_marked(&b->keys)) != NULL; round++) {
         KVD_ASSERT(round < SERVE_BOUND);
-        blocked_key_t *bk = b->ready_head;
-        b->ready_head = bk->ready_next;
-        bk->ready = false;
-        serve_key(s, bk);
+        serve_key(s, slot);
+        kvd_keyindex_release_if_empty(&b->keys, slot);
     }
     KVD_VERIFY(kvd_blocking_verify_invariants(b));
 }
@@ -468,32 +353,18 @@ void kvd_blocking_forget(kvd_client_t *c)
 
 void kvd_blocking_verify_invariants(const kvd_blocking_t *b)
 {
-    uint64_t n = 0, links = 0, key_links = 0;
+    uint64_t n = 0, links = 0;
     for (const waiter_t *w = b->head; w != NULL; w = w->next) {
         KVD_ASSERT(n < b->nwaiters);
         KVD_ASSERT(w->c->waiter == w && (w->c->flags & KVD_CLIENT_BLOCKED));
         KVD_ASSERT(w->next == NULL || w->next->prev == w);
         for (int i = 0; i < w->nlinks; i++)
-            KVD_ASSERT(w->links[i].w == w && w->links[i].bk != NULL);
+            KVD_ASSERT(w->links[i].owner == w && w->links[i].slot != NULL);
         links += (uint64_t)w->nlinks;
         n++;
     }
-    KVD_ASSERT(n == b->nwaiters);
-    KVD_ASSERT(kvd_dict_count(&b->keys) == b->nkeys);
-    /* Every indexed key has at least one waiter and its FIFO is consistent. */
-    for (const waiter_t *w = b->head; w != NULL; w = w->next) {
-        for (int i = 0; i < w->nlinks; i++) {
-            const blocked_key_t *bk = w->links[i].bk;
-            KVD_ASSERT(bk->head != NULL && bk->tail != NULL);
-            if (bk->head != &w->links[i])
-                continue; /* count each key's FIFO once, from its head's owner */
-            for (const key_link_t *l = bk->head; l != NULL; l = l->next) {
-                KVD_ASSERT(l->bk == bk && (l->next == NULL || l->next->prev == l));
-                key_links++;
-            }
-        }
-    }
-    KVD_ASSERT(key_links == links);
+    KVD_ASSERT(n == b->nwaiters && links == b->keys.nlinks);
+    kvd_keyindex_verify_invariants(&b->keys);
 }
 
 void kvd_blocking_after_write(kvd_shard_t *s, const kvd_client_t *c)

@@ -2,7 +2,7 @@
 libkvd_a_SOURCES += \
 	src/cmd/command.h src/cmd/table.c \
 	src/cmd/client.h src/cmd/client.c src/cmd/dispatch.c \
-	src/cmd/shard.h src/cmd/shard.c src/cmd/blocking.h src/cmd/blocking.c \
+	src/cmd/shard.h src/cmd/shard.c src/cmd/keyindex.h src/cmd/keyindex.c src/cmd/blocking.h src/cmd/blocking.c \
 	src/cmd/t_server.c src/cmd/t_info.c src/cmd/t_keys.c src/cmd/t_string.c \
 	src/cmd/t_string.h src/cmd/t_incr.c src/cmd/t_lcs.c \
 	src/cmd/t_bitops.c src/cmd/t_expire.c src/cmd/t_function.c src/cmd/t_cluster.c src/cmd/t_memory.c \
