@@ -98,18 +98,6 @@ bool kvd_blocking_allowed(const kvd_client_t *c)
     return !(c->flags & KVD_CLIENT_DENY_BLOCKING);
 }
 
-static void copy_argv(waiter_t *w, const kvd_client_t *c)
-{
-    w->argc = c->argc;
-    w->argv = kvd_calloc((size_t)c->argc, sizeof(*w->argv));
-    for (int i = 0; i < c->argc; i++) {
-        w->argv[i].ptr = kvd_malloc(c->argv[i].len + 1);
-        memcpy(w->argv[i].ptr, c->argv[i].ptr, c->argv[i].len);
-        w->argv[i].ptr[c->argv[i].len] = '\0';
-        w->argv[i].len = c->argv[i].len;
-    }
-}
-
 static bool same_arg(const kvd_arg_t *a, const kvd_arg_t *b)
 {
     return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
@@ -142,7 +130,8 @@ void kvd_block_client(kvd_client_t *c, const int *keys, int nkeys, int64_t deadl
     w->cmd = c->cmd;
     w->deadline_ms = deadline_ms;
     w->on_timeout = on_timeout;
-    copy_argv(w, c);
+    w->argc = c->argc;
+    w->argv = kvd_args_dup(c->argv, c->argc);
     link_keys(b, w, keys, nkeys);
     w->prev = b->tail;
     if (b->tail != NULL)
@@ -172,9 +161,7 @@ static void waiter_remove(kvd_blocking_t *b, waiter_t *w)
     else
         b->tail = w->prev;
     b->nwaiters--;
-    for (int i = 0; i < w->argc; i++)
-        kvd_free(w->argv[i].ptr);
-    kvd_free(w->argv);
+    kvd_args_free(w->argv, w->argc);
     kvd_free(w->links);
     w->c->waiter = NULL;
     w->c->flags &= ~(uint32_t)KVD_CLIENT_BLOCKED;

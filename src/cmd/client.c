@@ -4,6 +4,7 @@
  */
 #include "client.h"
 #include "blocking.h"
+#include "multi.h"
 #include "shard.h"
 #include "db/db.h"
 #include "core/util.h"
@@ -24,9 +25,30 @@ void kvd_client_init(kvd_client_t *c, kvd_shard_t *shard)
     c->last_interaction_ms = c->ctime_ms;
 }
 
+kvd_arg_t *kvd_args_dup(const kvd_arg_t *argv, int argc)
+{
+    KVD_ASSERT(argc > 0);
+    kvd_arg_t *copy = kvd_calloc((size_t)argc, sizeof(*copy));
+    for (int i = 0; i < argc; i++) {
+        copy[i].ptr = kvd_malloc(argv[i].len + 1);
+        memcpy(copy[i].ptr, argv[i].ptr, argv[i].len);
+        copy[i].ptr[argv[i].len] = '\0';
+        copy[i].len = argv[i].len;
+    }
+    return copy;
+}
+
+void kvd_args_free(kvd_arg_t *argv, int argc)
+{
+    for (int i = 0; i < argc; i++)
+        kvd_free(argv[i].ptr);
+    kvd_free(argv);
+}
+
 void kvd_client_release(kvd_client_t *c)
 {
     kvd_blocking_forget(c);
+    kvd_multi_release(c);
     kvd_free(c->name);
     kvd_free(c->lib_name);
     kvd_free(c->lib_ver);

@@ -28,6 +28,9 @@ enum {
     KVD_CLIENT_RETRYING = 1u << 5,       /* its blocked command is being re-run */
     KVD_CLIENT_RESUME_QUEUED = 1u << 6,  /* unblocked; the connection must resume it */
     KVD_CLIENT_DENY_BLOCKING = 1u << 7,  /* MULTI, scripts: blocking commands time out at once */
+    KVD_CLIENT_MULTI = 1u << 8,          /* between MULTI and EXEC/DISCARD: commands are queued */
+    KVD_CLIENT_DIRTY_CAS = 1u << 9,      /* a watched key changed: EXEC answers nil */
+    KVD_CLIENT_DIRTY_EXEC = 1u << 10,    /* a command was rejected while queueing: EXECABORT */
 };
 
 typedef struct kvd_client {
@@ -62,6 +65,8 @@ typedef struct kvd_client {
     /* Blocking commands (blocking.h). */
     struct kvd_waiter *waiter; /* set exactly when KVD_CLIENT_BLOCKED */
     struct kvd_client *resume_prev, *resume_next;
+    /* Transactions (multi.h): queue and watched keys, NULL until used. */
+    struct kvd_tx *tx;
 
     struct kvd_client *prev, *next; /* shard's client list */
 } kvd_client_t;
@@ -81,6 +86,10 @@ void kvd_client_describe(const kvd_client_t *c, kvd_buf_t *out);
  * account statistics.  The reply (possibly an error) is in *c->reply.
  */
 void kvd_dispatch(kvd_client_t *c);
+
+/* Deep copies of argument vectors (commands kept past their read buffer). */
+kvd_arg_t *kvd_args_dup(const kvd_arg_t *argv, int argc);
+void kvd_args_free(kvd_arg_t *argv, int argc);
 
 /* Common error replies with Redis's wording. */
 void kvd_reply_wrong_type(kvd_client_t *c);   /* WRONGTYPE Operation against a key holding the wrong kind of value */

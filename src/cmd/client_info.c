@@ -12,6 +12,7 @@
  * connection layer last recorded it, and pending output as obl.
  */
 #include "server.h"
+#include "multi.h"
 
 /* Redis's flag letters for the states a kvd client can be in; "N" for none. */
 static void describe_flags(const kvd_client_t *c, char *out, size_t outlen)
@@ -24,6 +25,10 @@ static void describe_flags(const kvd_client_t *c, char *out, size_t outlen)
         out[n++] = 'A';
     if (c->flags & KVD_CLIENT_BLOCKED)
         out[n++] = 'b';
+    if (c->flags & KVD_CLIENT_DIRTY_CAS)
+        out[n++] = 'd';
+    if (c->flags & KVD_CLIENT_MULTI)
+        out[n++] = 'x';
     if (c->flags & KVD_CLIENT_NO_EVICT)
         out[n++] = 'e';
     if (n == 0)
@@ -55,13 +60,13 @@ void kvd_client_describe(const kvd_client_t *c, kvd_buf_t *out)
     uint64_t tot_mem = sizeof(*c) + c->qbuf_len + c->qbuf_free + c->obuf_len + amem;
     kvd_buf_printf(out,
                    "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d "
-                   "sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%llu "
+                   "sub=0 psub=0 ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%llu "
                    "multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=0 omem=0 tot-mem=%llu events=%s "
                    "cmd=%s user=default redir=-1 resp=%d",
                    (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
                    (unsigned long long)seconds_since(now_ms, c->ctime_ms),
                    (unsigned long long)seconds_since(now_ms, c->last_interaction_ms), flags,
-                   c->db_index, c->qbuf_len, c->qbuf_free, (unsigned long long)amem,
+                   c->db_index, kvd_multi_queued(c), c->qbuf_len, c->qbuf_free, (unsigned long long)amem,
                    c->obuf_len, c->obuf_len, c->obuf_len, (unsigned long long)tot_mem,
                    c->obuf_len > 0 ? "rw" : "r", c->cmd ? c->cmd->fullname : "NULL", c->resp);
 }

@@ -115,6 +115,9 @@ kvd_command_t *kvd_command_at(size_t i);
  * max of them; -1 when the arguments are malformed for the key spec. */
 int kvd_command_find_keys(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int *out,
                           int max);
+/* True when the key at argv[pos] is only read by cmd (its key spec says
+ * RO: COPY's source, the sources of SINTERSTORE...). */
+bool kvd_command_key_read_only(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int pos);
 /* Flag and ACL names for COMMAND INFO. */
 const char *kvd_command_flag_name(uint32_t bit);
 const char *kvd_command_acl_name(uint32_t bit);

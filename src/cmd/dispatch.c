@@ -5,6 +5,7 @@
 #include "client.h"
 #include "shard.h"
 #include "blocking.h"
+#include "multi.h"
 #include "proto/reply.h"
 
 /* Redis quotes up to ~128 bytes of the arguments in "unknown command" errors. */
@@ -79,9 +80,13 @@ void kvd_dispatch(kvd_client_t *c)
     c->cmd = NULL;
     kvd_command_t *cmd = resolve(c);
     if (cmd == NULL) {
+        kvd_multi_flag_rejected(c);
         kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
         return;
     }
+    if (kvd_multi_queue_if_open(c))
+        return;
+    uint64_t dirty_before = shard->dirty;
     uint64_t start = shard->env->mono_us(shard->env);
     cmd->proc(c);
     uint64_t elapsed = shard->env->mono_us(shard->env) - start;
@@ -93,10 +98,14 @@ void kvd_dispatch(kvd_client_t *c)
         kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
     }
     c->lastcmd = cmd;
+    if (shard->dirty != dirty_before && kvd_watches_any(shard))
+        kvd_watch_after_write(shard, c);
     /* Clients blocked on the keys this command wrote get served now, so a
-     * pipeline's next command sees the state after them, as in Redis. */
+     * pipeline's next command sees the state after them, as in Redis; an
+     * EXEC serves them once its whole queue has run. */
     if (kvd_blocking_count(shard->blocking) > 0 && !(c->flags & KVD_CLIENT_BLOCKED)) {
         kvd_blocking_after_write(shard, c);
-        kvd_blocking_serve(shard);
+        if (shard->in_exec == 0)
+            kvd_blocking_serve(shard);
     }
 }

@@ -2,7 +2,7 @@
 libkvd_a_SOURCES += \
 	src/cmd/command.h src/cmd/table.c \
 	src/cmd/client.h src/cmd/client.c src/cmd/dispatch.c \
-	src/cmd/shard.h src/cmd/shard.c src/cmd/keyindex.h src/cmd/keyindex.c src/cmd/blocking.h src/cmd/blocking.c \
+	src/cmd/shard.h src/cmd/shard.c src/cmd/keyindex.h src/cmd/keyindex.c src/cmd/blocking.h src/cmd/blocking.c src/cmd/multi.h src/cmd/multi.c \
 	src/cmd/t_server.c src/cmd/t_info.c src/cmd/t_keys.c src/cmd/t_string.c \
 	src/cmd/t_string.h src/cmd/t_incr.c src/cmd/t_lcs.c \
 	src/cmd/t_bitops.c src/cmd/t_expire.c src/cmd/t_function.c src/cmd/t_cluster.c src/cmd/t_memory.c \
@@ -37,3 +37,9 @@ TESTS += t/unit/test_dirty
 t_unit_test_dirty_SOURCES = t/unit/test_dirty.c t/unit/harness.h t/unit/harness.c
 t_unit_test_dirty_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_dirty_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += t/unit/test_multi
+TESTS += t/unit/test_multi
+t_unit_test_multi_SOURCES = t/unit/test_multi.c t/unit/harness.h t/unit/harness.c
+t_unit_test_multi_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_multi_LDADD = $(UNIT_LIBS)

@@ -3,8 +3,15 @@
  */
 #include "shard.h"
 #include "blocking.h"
+#include "multi.h"
 
 kvd_shard_t *kvd_current_shard;
+
+/* A key expired (lazily or in the active cycle): it changed for WATCH. */
+static void key_expired(void *arg, int db, const char *key, size_t klen)
+{
+    kvd_watch_touch_key(arg, db, key, klen);
+}
 
 kvd_shard_t *kvd_shard_create(int id, int nshards, kvd_env_t *env, kvd_config_t *cfg)
 {
@@ -17,9 +24,12 @@ kvd_shard_t *kvd_shard_create(int id, int nshards, kvd_env_t *env, kvd_config_t 
     s->cfg = cfg;
     s->ndbs = cfg->databases;
     s->dbs = kvd_calloc((size_t)s->ndbs, sizeof(*s->dbs));
-    for (int i = 0; i < s->ndbs; i++)
-        s->dbs[i] = kvd_db_create(i, env, &s->stats.db);
     s->blocking = kvd_blocking_create();
+    s->watches = kvd_watches_create();
+    for (int i = 0; i < s->ndbs; i++) {
+        s->dbs[i] = kvd_db_create(i, env, &s->stats.db);
+        kvd_db_set_expired_hook(s->dbs[i], key_expired, s);
+    }
     s->start_us = env->now_us(env);
     s->stat_reset_us = s->start_us;
     s->hz = cfg->hz > 0 ? cfg->hz : 10;
@@ -33,6 +43,7 @@ void kvd_shard_destroy(kvd_shard_t *s)
         kvd_db_destroy(s->dbs[i]);
     kvd_free(s->dbs);
     kvd_blocking_destroy(s->blocking);
+    kvd_watches_destroy(s->watches);
     kvd_free(s);
 }
 

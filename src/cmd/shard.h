@@ -67,6 +67,8 @@ struct kvd_shard {
      * logs a command only when it moved this counter. */
     uint64_t dirty;
     struct kvd_blocking *blocking; /* clients in BLPOP & co (blocking.h) */
+    struct kvd_watches *watches;   /* keys clients WATCH (multi.h) */
+    int in_exec;                   /* EXEC is running its queue */
 };
 
 /* Process-wide shard of this worker (one per worker process). */

@@ -123,7 +123,7 @@ static void reply_pair_int(kvd_buf_t *r, const char *name, int64_t v)
     kvd_reply_int(r, v);
 }
 
-static void reply_kvd_command_find_keys(kvd_buf_t *r, const kvd_keyspec_t *ks)
+static void reply_find_keys(kvd_buf_t *r, const kvd_keyspec_t *ks)
 {
     kvd_reply_bulk_str(r, "find_keys");
     kvd_reply_array(r, 4);
@@ -159,7 +159,7 @@ static void reply_keyspec(kvd_buf_t *r, const kvd_keyspec_t *ks)
     kvd_reply_bulk_str(r, "flags");
     reply_csv_simple(r, ks->flags);
     reply_begin_search(r, ks);
-    reply_kvd_command_find_keys(r, ks);
+    reply_find_keys(r, ks);
 }
 
 /*
@@ -510,6 +510,13 @@ static const char *key_flags(const kvd_command_t *cmd, int argc, const kvd_arg_t
         if (spec_covers(&specs[i], argc, argv, pos))
             return specs[i].flags;
     return nspecs > 0 ? specs[0].flags : "";
+}
+
+bool kvd_command_key_read_only(const kvd_command_t *cmd, int argc, const kvd_arg_t *argv, int pos)
+{
+    kvd_keyspec_t specs[KVD_META_MAX_SPECS];
+    int nspecs = row_keyspecs(cmd, specs);
+    return strncmp(key_flags(cmd, argc, argv, pos, specs, nspecs), "RO", 2) == 0;
 }
 
 /* COMMAND GETKEYSANDFLAGS cmd args...: [[key, [flags]], ...]. */

@@ -9,6 +9,7 @@
  */
 #include "client.h"
 #include "shard.h"
+#include "multi.h"
 #include "core/glob.h"
 #include "core/util.h"
 #include "proto/reply.h"
@@ -237,6 +238,8 @@ static void move_command(kvd_client_t *c)
         return;
     }
     bool moved = kvd_db_rename(c->db, key->ptr, key->len, dst, key->ptr, key->len) != NULL;
+    if (moved)
+        kvd_watch_touch_key(c->shard, index, key->ptr, key->len);
     kvd_shard_add_dirty(c->shard, moved);
     kvd_reply_int(c->reply, moved);
 }
@@ -299,6 +302,7 @@ static void copy_command(kvd_client_t *c)
     snapshot_store(&v, dstdb, dst->ptr, dst->len);
     snapshot_release(&v);
     kvd_shard_add_dirty(c->shard, 1);
+    kvd_watch_touch_key(c->shard, index, dst->ptr, dst->len);
     kvd_reply_int(c->reply, 1);
 }
 
@@ -324,8 +328,10 @@ static void swapdb_command(kvd_client_t *c)
         kvd_reply_error(c->reply, "ERR DB index is out of range");
         return;
     }
-    if (a != b)
+    if (a != b) {
+        kvd_watch_touch_swap(c->shard, a, b);
         kvd_db_swap(c->shard->dbs[a], c->shard->dbs[b]);
+    }
     kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_ok(c->reply);
 }

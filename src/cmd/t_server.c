@@ -11,6 +11,7 @@
 #include <ctype.h>
 
 #include "server.h"
+#include "multi.h"
 #include "core/glob.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -162,6 +163,7 @@ static void flushdb_command(kvd_client_t *c)
     if (!flush_args_ok(c))
         return;
     kvd_shard_add_dirty(c->shard, kvd_db_size(c->db));
+    kvd_watch_touch_flush(c->shard, c->db_index);
     kvd_db_flush(c->db);
     kvd_reply_ok(c->reply);
 }
@@ -173,6 +175,7 @@ static void flushall_command(kvd_client_t *c)
     uint64_t removed = 0;
     for (int i = 0; i < c->shard->ndbs; i++) {
         removed += kvd_db_size(c->shard->dbs[i]);
+        kvd_watch_touch_flush(c->shard, i);
         kvd_db_flush(c->shard->dbs[i]);
     }
     kvd_shard_add_dirty(c->shard, removed);

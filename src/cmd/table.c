@@ -3,6 +3,7 @@
  * looked up case-insensitively through an open-addressing index.
  */
 #include "command.h"
+#include "multi.h"
 
 #define MAX_COMMANDS 512
 #define INDEX_SIZE 1024 /* power of two, > 2 * MAX_COMMANDS keeps probes short */
@@ -148,6 +149,7 @@ void kvd_commands_init(void)
     kvd_register_set_commands();
     kvd_register_zset_commands();
     kvd_register_sort_commands();
+    kvd_register_multi_commands();
     kvd_register_cluster_commands();
     kvd_register_memory_commands();
 }

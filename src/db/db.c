@@ -168,8 +168,7 @@ static kvd_entry_t *find_live(kvd_db_t *db, const char *key, size_t klen, uint64
         return NULL;
     kvd_entry_t *e = entry_of(*pos->link);
     if (entry_volatile(e) && kvd_expire_due(db, e, *h, kvd_db_now_ms(db))) {
-        kvd_db_unlink_free(db, pos, *h);
-        db->stats->expired_keys++;
+        kvd_db_unlink_expired(db, pos, *h);
         kvd_db_after_mutation(db);
         return NULL;
     }
@@ -214,6 +213,21 @@ void kvd_db_unlink_free(kvd_db_t *db, const kvd_dict_pos_t *pos, uint64_t h)
         kvd_expire_remove(db, e, h);
     kvd_dict_remove_at(&db->space.keys, pos);
     kvd_entry_free(e);
+}
+
+void kvd_db_unlink_expired(kvd_db_t *db, const kvd_dict_pos_t *pos, uint64_t h)
+{
+    kvd_entry_t *e = entry_of(*pos->link);
+    if (db->on_expired != NULL)
+        db->on_expired(db->on_expired_arg, db->index, entry_keyp(e), entry_klen(e));
+    kvd_db_unlink_free(db, pos, h);
+    db->stats->expired_keys++;
+}
+
+void kvd_db_set_expired_hook(kvd_db_t *db, kvd_db_expired_fn *fn, void *arg)
+{
+    db->on_expired = fn;
+    db->on_expired_arg = arg;
 }
 
 void kvd_db_replace_entry(kvd_db_t *db, const kvd_dict_pos_t *pos, kvd_entry_t *fresh, uint64_t h,
@@ -304,9 +318,10 @@ bool kvd_db_delete(kvd_db_t *db, const char *key, size_t klen)
         return false;
     kvd_entry_t *e = entry_of(*pos.link);
     bool expired = entry_volatile(e) && kvd_expire_due(db, e, h, kvd_db_now_ms(db));
-    kvd_db_unlink_free(db, &pos, h);
     if (expired)
-        db->stats->expired_keys++;
+        kvd_db_unlink_expired(db, &pos, h);
+    else
+        kvd_db_unlink_free(db, &pos, h);
     kvd_db_after_mutation(db);
     return !expired;
 }
@@ -475,8 +490,7 @@ uint64_t kvd_db_scan(kvd_db_t *db, uint64_t cursor, uint64_t count, kvd_db_scan_
     for (size_t i = 0; i < ctx.nexpired; i++) {
         kvd_dict_pos_t pos;
         uint64_t h = kvd_db_position_of(db, ctx.expired[i], &pos);
-        kvd_db_unlink_free(db, &pos, h);
-        db->stats->expired_keys++;
+        kvd_db_unlink_expired(db, &pos, h);
         kvd_db_after_mutation(db);
     }
     return cursor;
@@ -520,8 +534,7 @@ kvd_entry_t *kvd_db_random(kvd_db_t *db)
         uint64_t h = kvd_db_position_of(db, e, &pos);
         if (!kvd_expire_due(db, e, h, now_ms))
             return e;
-        kvd_db_unlink_free(db, &pos, h);
-        db->stats->expired_keys++;
+        kvd_db_unlink_expired(db, &pos, h);
         kvd_db_after_mutation(db);
     }
     /* Nearly every key is expired and not yet reclaimed: answer "none"

@@ -167,6 +167,10 @@ bool kvd_db_persist(kvd_db_t *db, kvd_entry_t *e);
  * stop when budget_us of env->mono_us time is spent.  Returns keys expired.
  */
 uint64_t kvd_db_active_expire(kvd_db_t *db, uint64_t budget_us);
+/* Called with each key removed because it expired (lazily or by the active
+ * cycle), before it is freed: WATCH and persistence hear of expiries here. */
+typedef void kvd_db_expired_fn(void *arg, int db_index, const char *key, size_t klen);
+void kvd_db_set_expired_hook(kvd_db_t *db, kvd_db_expired_fn *fn, void *arg);
 
 /* ---- size and iteration ---- */
 uint64_t kvd_db_size(const kvd_db_t *db);

@@ -64,6 +64,8 @@ struct kvd_db {
     kvd_keyspace_t space;
     uint64_t last_work;  /* rehash buckets visited by the latest operation */
     uint64_t mutations;  /* debug builds: mutations since the last full verification */
+    kvd_db_expired_fn *on_expired;
+    void *on_expired_arg;
 };
 
 extern const kvd_dict_type_t kvd_db_keys_type;
@@ -186,6 +188,8 @@ static inline void kvd_db_after_mutation(kvd_db_t *db)
 }
 /* Unlink the entry at pos (its key hashes to h), its expiry too, and free it. */
 void kvd_db_unlink_free(kvd_db_t *db, const kvd_dict_pos_t *pos, uint64_t h);
+/* The same for a key removed because it expired: counts it, tells the hook. */
+void kvd_db_unlink_expired(kvd_db_t *db, const kvd_dict_pos_t *pos, uint64_t h);
 /* Put `fresh` in the place of the entry at pos (same key, hash h),
  * carrying the expiry over when keep_ttl, and free the old entry. */
 void kvd_db_replace_entry(kvd_db_t *db, const kvd_dict_pos_t *pos, kvd_entry_t *fresh, uint64_t h,

@@ -176,7 +176,7 @@ static uint64_t expire_sampled(kvd_db_t *db, const sample_ctx_t *ctx, int64_t no
         }
         kvd_dict_pos_t pos;
         uint64_t h = kvd_db_position_of(db, node->entry, &pos);
-        kvd_db_unlink_free(db, &pos, h);
+        kvd_db_unlink_expired(db, &pos, h);
         expired++;
         kvd_db_after_mutation(db);
     }
@@ -206,7 +206,6 @@ uint64_t kvd_db_active_expire(kvd_db_t *db, uint64_t budget_us)
         size_t sampled = sample_volatile(db, &ctx);
         uint64_t expired = expire_sampled(db, &ctx, kvd_db_now_ms(db));
         total += expired;
-        db->stats->expired_keys += expired;
         /* Few expired keys in the sample: probably few left anywhere. */
         if (expired * 4 <= sampled)
             break;
