@@ -1,1 +1,11 @@
 # src/ipc/local.mk - the shared region and the rings between workers.
+libkvd_a_SOURCES += \
+	src/ipc/ring.h src/ipc/ring.c \
+	src/ipc/shm.h src/ipc/shm.c \
+	src/ipc/wake.h src/ipc/wake_eventfd.c
+
+check_PROGRAMS += t/unit/test_ring
+TESTS += t/unit/test_ring
+t_unit_test_ring_SOURCES = t/unit/test_ring.c t/unit/ring_util.h t/unit/ring_util.c
+t_unit_test_ring_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_ring_LDADD = $(UNIT_LIBS)
