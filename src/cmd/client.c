@@ -45,8 +45,19 @@ void kvd_args_free(kvd_arg_t *argv, int argc)
     kvd_free(argv);
 }
 
+void kvd_propagate_as(kvd_client_t *c, int argc, const kvd_arg_t *argv)
+{
+    if (c->prop_argv != NULL)
+        kvd_args_free(c->prop_argv, c->prop_argc);
+    c->prop_argv = kvd_args_dup(argv, argc);
+    c->prop_argc = argc;
+}
+
 void kvd_client_release(kvd_client_t *c)
 {
+    if (c->prop_argv != NULL)
+        kvd_args_free(c->prop_argv, c->prop_argc);
+    c->prop_argv = NULL;
     kvd_blocking_forget(c);
     kvd_multi_release(c);
     kvd_free(c->name);

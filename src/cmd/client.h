@@ -65,6 +65,11 @@ typedef struct kvd_client {
     /* Blocking commands (blocking.h). */
     struct kvd_waiter *waiter; /* set exactly when KVD_CLIENT_BLOCKED */
     struct kvd_client *resume_prev, *resume_next;
+    /* What persistence logs for the running command instead of argv (a
+     * deterministic form: absolute expiry times, SREM for SPOP...); set by
+     * kvd_propagate_as, cleared by dispatch after each command. */
+    kvd_arg_t *prop_argv;
+    int prop_argc;
     /* Transactions (multi.h): queue and watched keys, NULL until used. */
     struct kvd_tx *tx;
 
@@ -90,6 +95,10 @@ void kvd_dispatch(kvd_client_t *c);
 /* Deep copies of argument vectors (commands kept past their read buffer). */
 kvd_arg_t *kvd_args_dup(const kvd_arg_t *argv, int argc);
 void kvd_args_free(kvd_arg_t *argv, int argc);
+
+/* Log argv[0..argc) for the running command instead of its own argv (the
+ * words are copied).  Calling it again replaces the earlier form. */
+void kvd_propagate_as(kvd_client_t *c, int argc, const kvd_arg_t *argv);
 
 /* Common error replies with Redis's wording. */
 void kvd_reply_wrong_type(kvd_client_t *c);   /* WRONGTYPE Operation against a key holding the wrong kind of value */

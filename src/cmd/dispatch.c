@@ -6,6 +6,7 @@
 #include "shard.h"
 #include "blocking.h"
 #include "multi.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 /* Redis quotes up to ~128 bytes of the arguments in "unknown command" errors. */
@@ -98,8 +99,16 @@ void kvd_dispatch(kvd_client_t *c)
         kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
     }
     c->lastcmd = cmd;
-    if (shard->dirty != dirty_before && kvd_watches_any(shard))
-        kvd_watch_after_write(shard, c);
+    if (shard->dirty != dirty_before) {
+        kvd_aof_feed(shard, c);
+        if (kvd_watches_any(shard))
+            kvd_watch_after_write(shard, c);
+    }
+    if (c->prop_argv != NULL) {
+        kvd_args_free(c->prop_argv, c->prop_argc);
+        c->prop_argv = NULL;
+        c->prop_argc = 0;
+    }
     /* Clients blocked on the keys this command wrote get served now, so a
      * pipeline's next command sees the state after them, as in Redis; an
      * EXEC serves them once its whole queue has run. */

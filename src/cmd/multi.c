@@ -4,6 +4,7 @@
 #include "multi.h"
 #include "keyindex.h"
 #include "shard.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 /* Bounds: a transaction queue and a client's watch list grow with the
@@ -288,6 +289,7 @@ static void exec_queue(kvd_client_t *c, queued_t *queue, uint32_t n)
         kvd_dispatch(c);
     }
     s->in_exec--;
+    kvd_aof_exec_done(s);
     c->flags &= ~(uint32_t)KVD_CLIENT_DENY_BLOCKING;
     c->argc = saved_argc;
     c->argv = saved_argv;

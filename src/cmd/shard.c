@@ -4,6 +4,7 @@
 #include "shard.h"
 #include "blocking.h"
 #include "multi.h"
+#include "aof/aof.h"
 
 kvd_shard_t *kvd_current_shard;
 
@@ -44,6 +45,7 @@ void kvd_shard_destroy(kvd_shard_t *s)
     kvd_free(s->dbs);
     kvd_blocking_destroy(s->blocking);
     kvd_watches_destroy(s->watches);
+    kvd_aof_free(s);
     kvd_free(s);
 }
 

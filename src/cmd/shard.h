@@ -69,6 +69,7 @@ struct kvd_shard {
     struct kvd_blocking *blocking; /* clients in BLPOP & co (blocking.h) */
     struct kvd_watches *watches;   /* keys clients WATCH (multi.h) */
     int in_exec;                   /* EXEC is running its queue */
+    struct kvd_aof *aof;           /* the append-only file (aof/aof.h), NULL when off */
 };
 
 /* Process-wide shard of this worker (one per worker process). */

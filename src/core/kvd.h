@@ -54,6 +54,11 @@ KVD_NORETURN void kvd_assert_fail(const char *expr, const char *file, int line);
  * builds.  In debug builds they assert; in release they evaluate to the
  * condition so the caller can take the defensive branch.
  */
+/* A worker's exit status meaning "this shard cannot be served" (a corrupt
+ * AOF): the master stops the server instead of respawning (sysexits'
+ * EX_CONFIG). */
+#define KVD_EXIT_FATAL 78
+
 #ifdef KVD_DEBUG
 #define KVD_NEVER(x) ((x) ? (kvd_assert_fail("NEVER(" #x ")", __FILE__, __LINE__), 1) : 0)
 #define KVD_ALWAYS(x) ((x) ? 1 : (kvd_assert_fail("ALWAYS(" #x ")", __FILE__, __LINE__), 0))

@@ -20,6 +20,39 @@
 static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents);
 
+/* Connections with replies to write before the loop sleeps (one worker
+ * process, one list). */
+static kvd_conn_t *write_queue_head;
+
+static void queue_write(kvd_conn_t *conn)
+{
+    /* A client to close after its reply is queued even with nothing left
+     * to write: flush_output closes it. */
+    if (conn->write_queued || (conn->out.len == conn->out_sent &&
+                               !(conn->client.flags & KVD_CLIENT_CLOSE_AFTER_REPLY)))
+        return;
+    conn->write_queued = true;
+    conn->wq_prev = NULL;
+    conn->wq_next = write_queue_head;
+    if (write_queue_head != NULL)
+        write_queue_head->wq_prev = conn;
+    write_queue_head = conn;
+}
+
+static void unqueue_write(kvd_conn_t *conn)
+{
+    if (!conn->write_queued)
+        return;
+    if (conn->wq_prev != NULL)
+        conn->wq_prev->wq_next = conn->wq_next;
+    else
+        write_queue_head = conn->wq_next;
+    if (conn->wq_next != NULL)
+        conn->wq_next->wq_prev = conn->wq_prev;
+    conn->wq_prev = conn->wq_next = NULL;
+    conn->write_queued = false;
+}
+
 static void reject_connection(int fd, const char *msg)
 {
     /* Best effort, as Redis does: the socket is fresh, the write fits. */
@@ -75,6 +108,7 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why)
     kvd_log_verbose("closing client id=%llu addr=%s: %s", (unsigned long long)c->id, c->addr, why);
     ev_io_stop(conn->loop, &conn->rio);
     ev_io_stop(conn->loop, &conn->wio);
+    unqueue_write(conn);
     close(conn->fd);
     kvd_shard_unlink_client(c->shard, c);
     kvd_client_release(c);
@@ -221,12 +255,23 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
         kvd_conn_close(conn, "query buffer limit");
         return;
     }
-    if (!flush_output(conn))
-        return;
     /* Pause reading while a big backlog of replies waits for the socket;
      * conn_write_cb resumes once it drains. */
     set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
                           !(conn->client.flags & KVD_CLIENT_PROTOCOL_ERROR));
+    queue_write(conn);
+}
+
+void kvd_conn_flush_pending(void)
+{
+    kvd_conn_t *conn;
+    while ((conn = write_queue_head) != NULL) {
+        unqueue_write(conn);
+        if (!flush_output(conn))
+            continue; /* closed */
+        set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
+                              !(conn->client.flags & KVD_CLIENT_PROTOCOL_ERROR));
+    }
 }
 
 static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -279,10 +324,7 @@ void kvd_conn_resume_unblocked(kvd_shard_t *shard)
         if (conn == NULL)
             continue;
         process_input(conn);
-        if (!flush_output(conn))
-            continue;
-        set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
-                              !(c->flags & KVD_CLIENT_PROTOCOL_ERROR));
+        queue_write(conn);
     }
 }
 

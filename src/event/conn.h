@@ -3,8 +3,11 @@
  *
  * Reading: bytes are appended to `query`; complete commands are parsed in
  * place and dispatched one by one; a partial command stays at the front.
- * Writing: replies accumulate in `out` and are written once per read
- * batch; what the socket does not take waits for the write watcher.
+ * Writing: replies accumulate in `out`; a connection with new replies is
+ * queued and written once per event-loop iteration, before the loop
+ * sleeps (kvd_conn_flush_pending), after the AOF has written (and, under
+ * appendfsync always, synced) what those replies acknowledge.  What the
+ * socket does not take waits for the write watcher.
  * Backpressure: while more than KVD_CONN_OUT_PAUSE bytes of replies wait,
  * the connection stops reading and parsing, so a pipelining client cannot
  * grow our memory without bound.
@@ -33,6 +36,8 @@ typedef struct kvd_conn {
     kvd_buf_t out;
     size_t out_sent;     /* bytes of out already written */
     bool reading;        /* rio is active */
+    bool write_queued;   /* on the pending-write list */
+    struct kvd_conn *wq_prev, *wq_next;
 } kvd_conn_t;
 
 /* Accept every pending connection on listening socket lfd. */
@@ -40,9 +45,11 @@ void kvd_conn_accept(struct ev_loop *loop, int lfd);
 void kvd_conn_close(kvd_conn_t *conn, const char *why);
 /* Close clients flagged CLOSE_ASAP and idle ones past `timeout`. */
 void kvd_conn_sweep(kvd_shard_t *shard, bool check_idle);
-/* Best effort: write pending output of every client, then close them all. */
-/* Flush and resume clients that blocking commands released. */
+/* Run the pipelined input of clients that blocking commands released. */
 void kvd_conn_resume_unblocked(kvd_shard_t *shard);
+/* Write the replies of every connection queued this iteration. */
+void kvd_conn_flush_pending(void);
+/* Best effort: write pending output of every client, then close them all. */
 void kvd_conn_close_all(kvd_shard_t *shard);
 
 #endif /* KVD_CONN_H */

@@ -7,6 +7,7 @@
 #include "auto_config.h"
 #include "worker.h"
 #include "conn.h"
+#include "aof/aof.h"
 #include "cmd/blocking.h"
 #include "cmd/shard.h"
 #include "core/log.h"
@@ -41,6 +42,7 @@ static void cron_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     KVD_UNUSED(revents);
     kvd_shard_cron(W.shard);
+    kvd_aof_cron(W.shard);
     kvd_blocking_expire(W.shard);
     kvd_conn_resume_unblocked(W.shard);
     kvd_conn_sweep(W.shard, true);
@@ -62,6 +64,10 @@ static void sweep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
     KVD_UNUSED(revents);
     kvd_blocking_expire(W.shard);
     kvd_conn_resume_unblocked(W.shard);
+    /* The AOF writes (and under "always" syncs) before any reply it
+     * acknowledges leaves: one write and one fsync per iteration. */
+    kvd_aof_before_sleep(W.shard);
+    kvd_conn_flush_pending();
     if (W.shard->close_asap_pending == 0)
         return;
     W.shard->close_asap_pending = 0;
@@ -91,7 +97,10 @@ static void stop_worker(struct ev_loop *loop)
     for (int i = 0; i < W.naccept; i++)
         ev_io_stop(loop, &W.accept_w[i]);
     kvd_net_close_all(W.listeners, W.nlisteners);
+    kvd_aof_before_sleep(W.shard);
+    kvd_conn_flush_pending();
     kvd_conn_close_all(W.shard);
+    kvd_aof_shutdown(W.shard);
     kvd_log_notice("worker %d stopped", W.shard->id);
     ev_break(loop, EVBREAK_ALL);
 }
@@ -165,6 +174,8 @@ void kvd_worker_run(int id, kvd_config_t *cfg, kvd_listener_t *ls, int nls, pid_
     W.shard->master_pid = master;
     W.shard->tcp_port = nls > 0 ? ls[0].port : 0;
     kvd_current_shard = W.shard;
+    if (kvd_aof_load(W.shard) < 0)
+        exit(KVD_EXIT_FATAL);
     W.listeners = ls;
     W.nlisteners = nls;
     start_watchers(loop);

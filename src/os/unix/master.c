@@ -111,6 +111,11 @@ static void describe_status(int status, char *out, size_t len)
         snprintf(out, len, "stopped with status %d", status);
 }
 
+/* Set when a worker exited with KVD_EXIT_FATAL: its data cannot be
+ * served (a corrupt AOF, say); respawning would fail the same way, and
+ * serving the other shards alone would hide the loss, so the server stops. */
+static bool worker_fatal;
+
 /* Collect dead children; schedule respawns unless stopping. */
 static int reap_workers(int nworkers, bool stopping)
 {
@@ -129,6 +134,12 @@ static int reap_workers(int nworkers, bool stopping)
             reaped++;
             if (stopping) {
                 kvd_log_notice("worker %d (pid %d) %s", i, (int)pid, why);
+                break;
+            }
+            if (WIFEXITED(status) && WEXITSTATUS(status) == KVD_EXIT_FATAL) {
+                kvd_log_warning("worker %d (pid %d) cannot serve its shard (see above); stopping "
+                                "the server", i, (int)pid);
+                worker_fatal = true;
                 break;
             }
             uint64_t t = now_ms();
@@ -269,7 +280,7 @@ int kvd_master_run(kvd_config_t *cfg)
         got_child = got_stop = got_reload = got_reopen = got_alarm = 0;
         if (child)
             reap_workers(cfg->shards, false);
-        if (stop)
+        if (stop || worker_fatal)
             break;
         if (hup)
             reload(cfg);
@@ -285,7 +296,7 @@ int kvd_master_run(kvd_config_t *cfg)
     if (cfg->pidfile && cfg->pidfile[0])
         unlink(cfg->pidfile);
     kvd_log_notice("kvd stopped");
-    return 0;
+    return worker_fatal ? 1 : 0;
 }
 
 void kvd_config_merge_live(kvd_config_t *running, const kvd_config_t *loaded)

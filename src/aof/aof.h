@@ -1,0 +1,38 @@
+/*
+ * aof.h - the per-shard append-only file (DESIGN.md section 6): what the
+ * rest of the server calls.  Every call goes through the shard's
+ * environment (env.h) for files, time and randomness.
+ *
+ * The hooks, in the order a worker meets them:
+ *   kvd_aof_load          at worker start (and respawn), before serving
+ *   kvd_aof_feed          after every command that changed something
+ *   kvd_aof_exec_done     after EXEC ran its queue (closes the MULTI block)
+ *   kvd_aof_before_sleep  once per loop iteration, before replies are written
+ *   kvd_aof_cron          hz times a second (everysec fsync, rewrite trigger)
+ *   kvd_aof_shutdown      graceful stop: flush and fsync
+ *
+ * This file is the contract; src/aof/aof.c implements it.
+ */
+#ifndef KVD_AOF_H
+#define KVD_AOF_H
+
+#include "cmd/client.h"
+
+typedef struct kvd_aof kvd_aof_t;
+
+/* Replay the shard's file (when appendonly) and open it for appending.
+ * 0 to serve; -1 after logging why the shard must not start (corruption
+ * before the tail, unreadable file). */
+int kvd_aof_load(kvd_shard_t *s);
+/* c's command moved the change counter: log it (c->prop_argv when the
+ * command set a deterministic form, else c->argv), in database c->db_index. */
+void kvd_aof_feed(kvd_shard_t *s, const kvd_client_t *c);
+void kvd_aof_exec_done(kvd_shard_t *s);
+/* Write what was fed since the last call; under appendfsync always also
+ * fdatasync it.  Replies queued this iteration are written after this. */
+void kvd_aof_before_sleep(kvd_shard_t *s);
+void kvd_aof_cron(kvd_shard_t *s);
+void kvd_aof_shutdown(kvd_shard_t *s);
+void kvd_aof_free(kvd_shard_t *s);
+
+#endif /* KVD_AOF_H */
