@@ -129,6 +129,13 @@ static void drain_all(kvd_ring_t *r, collector_t *c)
     kvd_ring_verify_invariants(r, KVD_RING_PRODUCER | KVD_RING_CONSUMER);
 }
 
+static bool count_frag(void *arg, const kvd_ring_frag_t *f)
+{
+    KVD_UNUSED(f);
+    (*(uint64_t *)arg)++;
+    return true;
+}
+
 /* ---- layout ------------------------------------------------------------ */
 
 START_TEST(region_layout)
@@ -301,6 +308,23 @@ START_TEST(wrap_many_times_every_size)
     }
     /* Nothing at or below frag_max was fragmented. */
     ck_assert_uint_eq(c.frags, c.msgs);
+    ru_shm_free(shm);
+}
+END_TEST
+
+START_TEST(empty_message_without_buffer)
+{
+    /* Regression: the producer's NULL and the consumer's ring address for
+     * a 0-byte payload once gave different debug checksums. */
+    kvd_shm_t *shm = ru_shm_new(2, CAP);
+    kvd_ring_t *r = kvd_shm_ring(shm, 0, 1);
+    kvd_ring_meta_t meta = {.kind = KVD_RING_KIND_CONTROL, .seq = 5};
+    ck_assert_int_eq(kvd_ring_try_send(r, &meta, NULL, 0), KVD_RING_OK);
+    kvd_ring_verify_invariants(r, KVD_RING_PRODUCER | KVD_RING_CONSUMER);
+    uint64_t n = 0;
+    kvd_ring_consumer_t ops = {count_frag, NULL, NULL, &n};
+    ck_assert_uint_eq(kvd_ring_drain(r, 10, &ops), 1);
+    ck_assert_uint_eq(n, 1);
     ru_shm_free(shm);
 }
 END_TEST
@@ -575,13 +599,6 @@ END_TEST
 
 /* ---- sleeping and waking ----------------------------------------------- */
 
-static bool count_frag(void *arg, const kvd_ring_frag_t *f)
-{
-    KVD_UNUSED(f);
-    (*(uint64_t *)arg)++;
-    return true;
-}
-
 START_TEST(consumer_sleep_protocol)
 {
     kvd_shm_t *shm = ru_shm_new(3, CAP);
@@ -780,6 +797,7 @@ int main(void)
     tcase_add_test(tc, full_ring_refuses_then_accepts);
     tcase_add_test(tc, wrap_with_pad_and_short_tail);
     tcase_add_test(tc, wrap_many_times_every_size);
+    tcase_add_test(tc, empty_message_without_buffer);
     tcase_add_test(tc, fragmentation_sizes);
     tcase_add_test(tc, fragments_in_order_with_one_record_drains);
     tcase_add_test(tc, batch_limit_and_single_tail_publish);

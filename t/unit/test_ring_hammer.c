@@ -6,7 +6,11 @@
  * code paths: batched sends with one publish and notify, kvd_shm_drain,
  * and the sleep protocol with real eventfds when idle or blocked.
  *   phase 1: worker 0 sends N messages to worker 1;
- *   phase 2: both send N/2 to each other at once.
+ *   phase 2: both send N/2 to each other at once;
+ *   phase 3: worker 0 sends N/4 while the parent, acting as master,
+ *            SIGKILLs worker 1 a few times, resets its rings and forks a
+ *            successor, which must never see a message meant for its
+ *            predecessor (epochs), and must see the rest in order.
  * Sizes are seeded (both sides draw the same sequence, so the receiver
  * knows what to expect): mostly small, some KB, a few multi-MB values
  * that must be fragmented.  Every payload carries a hash bound to its
@@ -14,6 +18,7 @@
  * the hash.  Prints seed=N (replay with SEED=N), messages/s, MB/s and the
  * wake-up syscalls.  RING_HAMMER_MESSAGES=N changes N (default 3,000,000).
  */
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +43,7 @@ typedef struct side {
     kvd_ring_cursor_t cur;
     bool active;
     uint8_t *buf;
-    uint64_t bytes_sent;
+    uint64_t bytes_sent, abandoned;
     /* Receiving. */
     uint64_t to_recv, recvd, recv_big_every;
     uint64_t expect_st, expect_size;
@@ -101,10 +106,13 @@ static bool pump_send(side_t *s)
         kvd_ring_status_t st = kvd_ring_send(r, &s->cur, KVD_RING_NO_PUBLISH);
         if (st == KVD_RING_FULL)
             break;
-        KVD_ASSERT(st == KVD_RING_OK);
-        s->bytes_sent += s->cur.len;
         s->active = false;
         s->sent++;
+        if (st == KVD_RING_RESET) {
+            s->abandoned++; /* the peer died mid-message: move on */
+            continue;
+        }
+        s->bytes_sent += s->cur.len;
     }
     if (kvd_ring_publish(r))
         kvd_shm_notify(s->shm, s->wk, s->peer);
@@ -152,6 +160,27 @@ static bool side_done(const side_t *s)
     return s->sent == s->to_send && s->recvd == s->to_recv;
 }
 
+/* Idle: spin a while, then sleep on the eventfd.  False after too many
+ * waits that nothing ended (a lost wake-up would show up here). */
+static bool idle_wait(side_t *s, uint64_t *idle, uint64_t *stalls, bool blocked_out)
+{
+    if (++*idle < SPIN_ROUNDS) {
+        cpu_relax();
+        return true;
+    }
+    *idle = 0;
+    uint8_t blocked[2] = {0, 0};
+    blocked[s->peer] = blocked_out;
+    bool stalled = kvd_shm_sleep_prepare(s->shm, s->self, blocked) &&
+                   s->wk->wait(s->wk, s->self, WAIT_MS) == 0 && ++*stalls > MAX_STALLS;
+    kvd_shm_sleep_end(s->shm, s->wk, s->self);
+    if (stalled)
+        fprintf(stderr, "worker %u: stalled (sent %llu/%llu, received %llu/%llu)\n", s->self,
+                (unsigned long long)s->sent, (unsigned long long)s->to_send,
+                (unsigned long long)s->recvd, (unsigned long long)s->to_recv);
+    return !stalled;
+}
+
 /* One worker's loop: send, drain, and sleep on the eventfd when idle. */
 static bool run_side(side_t *s)
 {
@@ -165,21 +194,8 @@ static bool run_side(side_t *s)
             idle = 0;
             continue;
         }
-        if (++idle < SPIN_ROUNDS) {
-            cpu_relax();
-            continue;
-        }
-        idle = 0;
-        uint8_t blocked[2] = {0, 0};
-        blocked[s->peer] = s->sent < s->to_send;
-        if (kvd_shm_sleep_prepare(s->shm, s->self, blocked) &&
-            s->wk->wait(s->wk, s->self, WAIT_MS) == 0 && ++stalls > MAX_STALLS) {
-            fprintf(stderr, "worker %u: stalled (sent %llu/%llu, received %llu/%llu)\n", s->self,
-                    (unsigned long long)s->sent, (unsigned long long)s->to_send,
-                    (unsigned long long)s->recvd, (unsigned long long)s->to_recv);
+        if (!idle_wait(s, &idle, &stalls, s->sent < s->to_send))
             return false;
-        }
-        kvd_shm_sleep_end(s->shm, s->wk, s->self);
     }
     kvd_free(s->buf);
     kvd_buf_free(&s->reasm);
@@ -263,6 +279,117 @@ static bool phase(kvd_shm_t *shm, kvd_wake_t *wk, const char *name, uint64_t see
     return ok;
 }
 
+/* ---- phase 3: worker 1 dies and is respawned --------------------------- */
+
+typedef struct respawn_rx {
+    uint64_t min_seq, last_seq, got, bad;
+    bool any, done;
+    kvd_buf_t reasm;
+} respawn_rx_t;
+
+static bool rx_frag(void *arg, const kvd_ring_frag_t *f)
+{
+    respawn_rx_t *rx = arg;
+    if (f->hdr.kind == KVD_RING_KIND_CONTROL) {
+        rx->done = true; /* the producer's end-of-phase marker */
+        return false;
+    }
+    const uint8_t *msg = NULL;
+    if ((f->hdr.flags & KVD_RING_FIRST) && (f->hdr.flags & KVD_RING_LAST))
+        msg = f->data;
+    else if (kvd_ring_reasm_feed(&rx->reasm, f))
+        msg = (const uint8_t *)rx->reasm.data;
+    if (!(f->hdr.flags & KVD_RING_LAST))
+        return true;
+    /* Anything below min_seq was sent to a predecessor. */
+    bool ok = f->hdr.seq >= rx->min_seq && (!rx->any || f->hdr.seq > rx->last_seq) &&
+              ru_check(msg, f->hdr.total, f->hdr.seq);
+    if (!ok && rx->bad++ < 5)
+        fprintf(stderr, "respawned worker 1: bad message seq %llu (min %llu, last %llu)\n",
+                (unsigned long long)f->hdr.seq, (unsigned long long)rx->min_seq,
+                (unsigned long long)rx->last_seq);
+    rx->any = true;
+    rx->last_seq = f->hdr.seq;
+    rx->got++;
+    return ok;
+}
+
+static KVD_NORETURN void rx_child(kvd_shm_t *shm, kvd_wake_t *wk, uint64_t min_seq)
+{
+    respawn_rx_t rx = {.min_seq = min_seq};
+    kvd_buf_init(&rx.reasm);
+    side_t s; /* only for idle_wait */
+    side_init(&s, shm, wk, 1, 0, 0, 1);
+    kvd_ring_consumer_t ops = {rx_frag, NULL, NULL, &rx};
+    uint64_t idle = 0, stalls = 0;
+    for (uint64_t iter = 0; iter < 4000000000ull && !rx.done && rx.bad == 0; iter++) {
+        if (kvd_shm_drain(shm, wk, 1, DRAIN_BATCH, &ops) > 0)
+            idle = 0;
+        else if (!idle_wait(&s, &idle, &stalls, false))
+            break;
+    }
+    printf("respawn: last worker 1 received %llu messages from seq %llu\n",
+           (unsigned long long)rx.got, (unsigned long long)min_seq);
+    fflush(stdout);
+    _exit(rx.done && rx.bad == 0 && rx.got > 0 ? 0 : 1);
+}
+
+static pid_t spawn_rx(kvd_shm_t *shm, kvd_wake_t *wk, uint64_t min_seq)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    KVD_ASSERT(pid >= 0);
+    if (pid == 0)
+        rx_child(shm, wk, min_seq);
+    return pid;
+}
+
+static bool phase_respawn(kvd_shm_t *shm, kvd_wake_t *wk, uint64_t seed, uint64_t n, int kills)
+{
+    side_t s0;
+    side_init(&s0, shm, wk, 0, seed, n, 0);
+    pid_t pid = spawn_rx(shm, wk, 0);
+    int killed = 0;
+    uint64_t idle = 0, stalls = 0;
+    double t0 = now_s();
+    for (uint64_t iter = 0; iter < 4000000000ull && s0.sent < n; iter++) {
+        uint64_t due = n * (uint64_t)(killed + 1) / (uint64_t)(kills + 2);
+        /* Prefer to kill while a multi-MB message is half through the
+         * ring (one starts in every n/8 window), so resets meet partial
+         * messages on both sides. */
+        if (killed < kills && s0.sent >= due &&
+            ((s0.active && s0.cur.started) || s0.sent >= due + n / BIG_MESSAGES)) {
+            /* What the master does on SIGCHLD, then the respawn. */
+            kill(pid, SIGKILL);
+            KVD_ASSERT(waitpid(pid, NULL, 0) == pid);
+            kvd_shm_reset_worker(shm, wk, 1);
+            pid = spawn_rx(shm, wk, s0.sent);
+            killed++;
+        }
+        if (pump_send(&s0))
+            idle = 0;
+        else if (!idle_wait(&s0, &idle, &stalls, true))
+            break;
+    }
+    kvd_ring_cursor_t end;
+    kvd_ring_meta_t meta = {.kind = KVD_RING_KIND_CONTROL, .seq = n};
+    kvd_ring_cursor_init(&end, &meta, NULL, 0);
+    for (int i = 0; i < 1000000 && kvd_shm_send(shm, wk, 0, 1, &end) == KVD_RING_FULL; i++)
+        cpu_relax();
+    int status = 0;
+    KVD_ASSERT(waitpid(pid, &status, 0) == pid);
+    bool ok = s0.sent == n && end.done && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    kvd_ring_t *r = kvd_shm_ring(shm, 0, 1);
+    printf("respawn: %s %llu messages in %.2f s, worker 1 killed %d times; %llu messages "
+           "abandoned mid-send, %llu stale records dropped, epoch now %u\n",
+           ok ? "ok" : "FAILED", (unsigned long long)n, now_s() - t0, killed,
+           (unsigned long long)s0.abandoned, (unsigned long long)atomic_load(&r->dropped_stale),
+           (unsigned)atomic_load(&r->epoch));
+    kvd_free(s0.buf);
+    kvd_shm_verify_invariants(shm, true);
+    return ok;
+}
+
 int main(void)
 {
     uint64_t seed = ru_seed("ring_hammer");
@@ -277,6 +404,7 @@ int main(void)
     kvd_wake_eventfd_bind(&wk, shm);
     bool ok = phase(shm, &wk, "one-way", seed, n, 0);
     ok = ok && phase(shm, &wk, "two-way", seed + 1, n / 2, n / 2);
+    ok = ok && phase_respawn(shm, &wk, seed + 2, n / 4, 3);
     kvd_wake_eventfd_close(shm);
     kvd_shm_unmap(shm);
     printf("ring_hammer: %s (seed=%llu)\n", ok ? "PASS" : "FAIL", (unsigned long long)seed);
