@@ -61,6 +61,7 @@ typedef struct kvd_client {
     size_t qbuf_len, qbuf_free;
     size_t obuf_len;
     void *conn;             /* the owning connection, or NULL */
+    void *proxy;            /* the router's stand-in for a peer's connection, or NULL */
 
     /* Blocking commands (blocking.h). */
     struct kvd_waiter *waiter; /* set exactly when KVD_CLIENT_BLOCKED */
@@ -91,6 +92,9 @@ void kvd_client_describe(const kvd_client_t *c, kvd_buf_t *out);
  * account statistics.  The reply (possibly an error) is in *c->reply.
  */
 void kvd_dispatch(kvd_client_t *c);
+/* The row kvd_dispatch would run for c's argv, or NULL when it would
+ * reject the command (unknown, wrong arity); nothing is replied. */
+kvd_command_t *kvd_dispatch_peek(const kvd_client_t *c);
 
 /* Deep copies of argument vectors (commands kept past their read buffer). */
 kvd_arg_t *kvd_args_dup(const kvd_arg_t *argv, int argc);

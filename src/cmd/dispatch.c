@@ -67,6 +67,22 @@ static kvd_command_t *resolve(kvd_client_t *c)
     return cmd;
 }
 
+kvd_command_t *kvd_dispatch_peek(const kvd_client_t *c)
+{
+    kvd_command_t *cmd = kvd_command_lookup(c->argv[0].ptr, c->argv[0].len);
+    if (cmd == NULL)
+        return NULL;
+    if (cmd->subcommands != NULL && c->argc >= 2) {
+        cmd = kvd_command_lookup_sub(cmd, c->argv[1].ptr, c->argv[1].len);
+        if (cmd == NULL)
+            return NULL;
+    }
+    if ((cmd->arity > 0 && c->argc != cmd->arity) || (cmd->arity < 0 && c->argc < -cmd->arity) ||
+        cmd->proc == NULL)
+        return NULL;
+    return cmd;
+}
+
 static bool replied_error(const kvd_buf_t *reply, size_t mark)
 {
     return reply->len > mark && reply->data[mark] == '-';

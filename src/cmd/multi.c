@@ -240,6 +240,19 @@ void kvd_multi_release(kvd_client_t *c)
     c->tx = NULL;
 }
 
+const kvd_arg_t *kvd_multi_queued_at(const kvd_client_t *c, int i, int *argc)
+{
+    KVD_ASSERT(c->tx != NULL && i >= 0 && (uint32_t)i < c->tx->nqueued);
+    *argc = c->tx->queue[i].argc;
+    return c->tx->queue[i].argv;
+}
+
+void kvd_multi_abandon(kvd_client_t *c)
+{
+    discard_queue(c);
+    unwatch_all(c);
+}
+
 int kvd_multi_queued(const kvd_client_t *c)
 {
     if (!(c->flags & KVD_CLIENT_MULTI))

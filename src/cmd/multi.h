@@ -47,6 +47,12 @@ bool kvd_multi_queue_if_open(kvd_client_t *c);
  * that dooms the transaction. */
 void kvd_multi_flag_rejected(kvd_client_t *c);
 
+/* The i-th queued command (i < kvd_multi_queued(c)). */
+const kvd_arg_t *kvd_multi_queued_at(const kvd_client_t *c, int i, int *argc);
+/* Leave MULTI and drop the queue, the flags and the local watches without
+ * a reply (the transaction was shipped to another shard, or refused). */
+void kvd_multi_abandon(kvd_client_t *c);
+
 /* Forget c's transaction and watches (client release). */
 void kvd_multi_release(kvd_client_t *c);
 /* Queued commands (CLIENT LIST multi=), -1 outside MULTI. */

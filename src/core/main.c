@@ -62,14 +62,6 @@ static int load_config(const char *path, kvd_config_t *cfg)
     }
     make_absolute(&cfg->pidfile);
     make_absolute(&cfg->log_file);
-    /* Each worker owns a separate keyspace; until commands are routed to
-     * the owning shard, a second worker would make keys appear and vanish
-     * depending on which worker accepted the connection. */
-    if (cfg->shards > 1) {
-        fprintf(stderr, "kvd: %s: shards: %d: this build serves one shard only; cross-shard "
-                        "routing is not built yet (use shards: 1)\n", path, cfg->shards);
-        return -1;
-    }
     return 0;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "auto_config.h"
 #include "conn.h"
+#include "router.h"
 #include "cmd/blocking.h"
 #include "cmd/shard.h"
 #include "core/log.h"
@@ -109,6 +110,7 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why)
     ev_io_stop(conn->loop, &conn->rio);
     ev_io_stop(conn->loop, &conn->wio);
     unqueue_write(conn);
+    kvd_conn_route_release(conn);
     close(conn->fd);
     kvd_shard_unlink_client(c->shard, c);
     kvd_client_release(c);
@@ -181,9 +183,14 @@ static void process_input(kvd_conn_t *conn)
         .max_multibulk_len = INT_MAX,
         .max_inline_len = 64 * 1024,
     };
+    bool routed = kvd_router_active();
+    if (routed && !kvd_conn_run_held(conn))
+        return; /* still waiting for earlier replies */
     for (int i = 0; i < COMMANDS_PER_READ; i++) {
         /* A blocked client runs nothing more until it is served. */
         if (c->flags & (KVD_CLIENT_CLOSE_AFTER_REPLY | KVD_CLIENT_CLOSE_ASAP | KVD_CLIENT_BLOCKED))
+            break;
+        if (conn->held_argv != NULL)
             break;
         if (conn->out.len - conn->out_sent > KVD_CONN_OUT_PAUSE)
             break; /* resumed by conn_write_cb once the output drains */
@@ -207,7 +214,10 @@ static void process_input(kvd_conn_t *conn)
         c->qbuf_len = conn->query.len - (conn->qstart - conn->parser.consumed);
         c->qbuf_free = conn->query.cap - conn->query.len;
         c->last_interaction_ms = kvd_env_now_ms(shard->env);
-        kvd_dispatch(c);
+        if (routed)
+            kvd_conn_route(conn); /* may hold it for later */
+        else
+            kvd_dispatch(c);
         c->argc = 0;
         c->argv = NULL;
     }
@@ -250,7 +260,9 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
     }
     conn->query.len += (size_t)n;
     conn->client.shard->stats.net_input_bytes += (uint64_t)n;
+    conn->processing = true;
     process_input(conn);
+    conn->processing = false;
     if (query_limit_exceeded(conn)) {
         kvd_conn_close(conn, "query buffer limit");
         return;
@@ -259,6 +271,14 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
      * conn_write_cb resumes once it drains. */
     set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
                           !(conn->client.flags & KVD_CLIENT_PROTOCOL_ERROR));
+    queue_write(conn);
+}
+
+void kvd_conn_process(kvd_conn_t *conn)
+{
+    conn->processing = true;
+    process_input(conn);
+    conn->processing = false;
     queue_write(conn);
 }
 
@@ -284,7 +304,9 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
     if (conn->out.len != 0 || (conn->client.flags & KVD_CLIENT_PROTOCOL_ERROR))
         return;
     /* Output drained: run what was left unparsed while paused, then read again. */
+    conn->processing = true;
     process_input(conn);
+    conn->processing = false;
     if (!flush_output(conn))
         return;
     if (conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
@@ -321,10 +343,11 @@ void kvd_conn_resume_unblocked(kvd_shard_t *shard)
     for (uint64_t guard = 0; (c = kvd_blocking_next_resumed(shard)) != NULL; guard++) {
         KVD_ASSERT(guard <= 16 * (shard->nclients + 1));
         kvd_conn_t *conn = c->conn;
-        if (conn == NULL)
+        if (conn == NULL) {
+            kvd_router_proxy_resumed(c);
             continue;
-        process_input(conn);
-        queue_write(conn);
+        }
+        kvd_conn_process(conn);
     }
 }
 

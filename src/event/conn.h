@@ -18,11 +18,30 @@
 #include <ev.h>
 
 #include "cmd/client.h"
+#include "event/route.h"
 #include "proto/resp.h"
 
 #define KVD_CONN_READ_CHUNK (16 * 1024)
 #define KVD_CONN_OUT_PAUSE (1024 * 1024)
 #define KVD_CONN_KEEP_BUF (32 * 1024) /* buffer capacity kept while idle */
+
+/*
+ * A reply the connection owes, in order (several shards): one part per
+ * shard the command went to; done once every part has answered and the
+ * parts are merged.  Replies leave strictly in slot order.
+ */
+typedef struct kvd_pending {
+    struct kvd_pending *next;
+    struct kvd_conn *conn;
+    kvd_buf_t reply;    /* final bytes once done */
+    kvd_buf_t *parts;   /* nparts answers */
+    uint64_t *seqs;     /* per part: the request in flight, 0 when answered or local */
+    int nparts, left;
+    int *order, nkeys;  /* KVD_MERGE_MGET: the part holding each key's value */
+    kvd_merge_t merge;  /* NONE: one part, which is the reply */
+    int scan_shard;     /* >= 0: a SCAN part whose cursor is rewritten */
+    bool done;
+} kvd_pending_t;
 
 typedef struct kvd_conn {
     kvd_client_t client; /* first: a client pointer is a conn pointer */
@@ -38,6 +57,15 @@ typedef struct kvd_conn {
     bool reading;        /* rio is active */
     bool write_queued;   /* on the pending-write list */
     struct kvd_conn *wq_prev, *wq_next;
+    /* Several shards (conn_route.c). */
+    kvd_pending_t *pend_head, *pend_tail;
+    uint32_t npending;   /* slots not yet written out */
+    kvd_arg_t *held_argv; /* a command that must wait for the slots to drain */
+    int held_argc;
+    bool barrier;        /* a blocking command is out: run nothing until it answers */
+    bool processing;     /* inside process_input (no re-entry from a reply) */
+    uint8_t *contacted;  /* per shard: may hold a proxy of this connection */
+    uint8_t *watching;   /* per shard: holds keys this connection WATCHes */
 } kvd_conn_t;
 
 /* Accept every pending connection on listening socket lfd. */
@@ -45,6 +73,17 @@ void kvd_conn_accept(struct ev_loop *loop, int lfd);
 void kvd_conn_close(kvd_conn_t *conn, const char *why);
 /* Close clients flagged CLOSE_ASAP and idle ones past `timeout`. */
 void kvd_conn_sweep(kvd_shard_t *shard, bool check_idle);
+/* A part of pending slot p was answered (router.c or a local part). */
+void kvd_conn_part_done(kvd_pending_t *p, int part, const char *data, size_t len);
+/* Route and run c's parsed command (conn_route.c).  False: it must wait
+ * for earlier replies; it was copied to held_argv and runs later. */
+bool kvd_conn_route(kvd_conn_t *conn);
+/* Run a held command if it may run now; false while it still waits. */
+bool kvd_conn_run_held(kvd_conn_t *conn);
+void kvd_conn_route_release(kvd_conn_t *conn);
+/* conn.c's, for conn_route.c: parse and run what is buffered, queue the write. */
+void kvd_conn_process(kvd_conn_t *conn);
+
 /* Run the pipelined input of clients that blocking commands released. */
 void kvd_conn_resume_unblocked(kvd_shard_t *shard);
 /* Write the replies of every connection queued this iteration. */

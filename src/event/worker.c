@@ -7,6 +7,7 @@
 #include "auto_config.h"
 #include "worker.h"
 #include "conn.h"
+#include "router.h"
 #include "aof/aof.h"
 #include "cmd/blocking.h"
 #include "cmd/shard.h"
@@ -62,6 +63,7 @@ static void sweep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
     KVD_UNUSED(loop);
     KVD_UNUSED(w);
     KVD_UNUSED(revents);
+    kvd_router_before_sleep();
     kvd_blocking_expire(W.shard);
     kvd_conn_resume_unblocked(W.shard);
     /* The AOF writes (and under "always" syncs) before any reply it
@@ -176,6 +178,7 @@ void kvd_worker_run(int id, kvd_config_t *cfg, kvd_listener_t *ls, int nls, pid_
     kvd_current_shard = W.shard;
     if (kvd_aof_load(W.shard) < 0)
         exit(KVD_EXIT_FATAL);
+    kvd_router_init(loop, W.shard);
     W.listeners = ls;
     W.nlisteners = nls;
     start_watchers(loop);

@@ -100,11 +100,10 @@ def test_port_in_use_is_reported_on_stderr():
     assert "Address already in use" in open(os.path.join(d, "kvd.log")).read()
 
 
-def test_more_than_one_shard_is_refused_until_routing_exists():
+def test_several_shards_validate():
     d = tempfile.mkdtemp()
     path = os.path.join(d, "shards.yaml")
     with open(path, "w") as f:
         f.write('listen: ["127.0.0.1:7777"]\nshards: 4\n')
     r = run("-t", "-c", path)
-    assert r.returncode == 1
-    assert "shards: 4" in r.stderr and "one shard" in r.stderr
+    assert r.returncode == 0, r.stderr

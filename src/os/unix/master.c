@@ -12,6 +12,7 @@
 #include "process.h"
 #include "net.h"
 #include "core/log.h"
+#include "event/router.h"
 #include "event/worker.h"
 
 #include <signal.h>
@@ -116,6 +117,32 @@ static void describe_status(int status, char *out, size_t len)
  * serving the other shards alone would hide the loss, so the server stops. */
 static bool worker_fatal;
 
+/* The rings between workers (DESIGN.md section 3), mapped before any
+ * worker is forked so all of them share the pages. */
+#define RING_CAPACITY ((size_t)1 << 20)
+static kvd_wake_t wake;
+
+static int map_rings(const kvd_config_t *cfg)
+{
+    if (cfg->shards < 2)
+        return 0;
+    kvd_shm_t *shm = kvd_shm_map((unsigned)cfg->shards, RING_CAPACITY);
+    if (shm == NULL) {
+        kvd_log_warning("cannot map the shared rings for %d shards: %s", cfg->shards,
+                        strerror(errno));
+        return -1;
+    }
+    int rc = kvd_wake_eventfd_open(shm);
+    if (rc < 0) {
+        kvd_log_warning("cannot create the workers' eventfds: %s", strerror(-rc));
+        kvd_shm_unmap(shm);
+        return -1;
+    }
+    kvd_wake_eventfd_bind(&wake, shm);
+    kvd_router_shm = shm;
+    return 0;
+}
+
 /* Collect dead children; schedule respawns unless stopping. */
 static int reap_workers(int nworkers, bool stopping)
 {
@@ -142,6 +169,10 @@ static int reap_workers(int nworkers, bool stopping)
                 worker_fatal = true;
                 break;
             }
+            /* Before a successor exists: its rings start empty under a new
+             * epoch, and its peers fail what they had in flight to it. */
+            if (kvd_router_shm != NULL)
+                kvd_shm_reset_worker(kvd_router_shm, &wake, (unsigned)i);
             uint64_t t = now_ms();
             bool quick = t - workers[i].started_ms < CRASH_WINDOW_MS;
             workers[i].failures = quick ? workers[i].failures + 1 : 0;
@@ -267,6 +298,8 @@ int kvd_master_run(kvd_config_t *cfg)
         sigdelset(&wait_mask, handled_signals[i]);
     for (int i = 0; i < nlisteners; i++)
         kvd_log_notice("listening on %s (port %d)", listeners[i].name, listeners[i].port);
+    if (map_rings(cfg) < 0)
+        return 1;
     for (int i = 0; i < cfg->shards; i++)
         spawn_worker(cfg, i);
     kvd_sd_notify("READY=1");

@@ -1,0 +1,82 @@
+/*
+ * route.h - where a command runs when there are several shards
+ * (DESIGN.md sections 2 and 4), and how the parts of a fanned-out
+ * command are put back together.
+ *
+ * The plan for one command, from its row and its keys:
+ *   LOCAL    every key is ours, or it has no keys and acts on this
+ *            worker only (PING, CONFIG, CLIENT ...): run it here;
+ *   REMOTE   every key belongs to one other shard: ship argv to it;
+ *   FANOUT   the command is split per shard (MGET, MSET, DEL, UNLINK,
+ *            EXISTS, TOUCH, WATCH by key; DBSIZE, KEYS, FLUSHDB,
+ *            FLUSHALL, SWAPDB, RANDOMKEY to all shards) and the parts'
+ *            replies are merged in the client's order;
+ *   SCAN     runs on the shard its cursor names (the low 10 bits of a
+ *            kvd cursor are the shard, the rest the shard's own cursor);
+ *   CROSS    keys on several shards for a command that must be atomic
+ *            (RENAME, SMOVE, LMOVE, SINTERSTORE, ...): refused until the
+ *            cross-shard locking of the shards issue exists.
+ */
+#ifndef KVD_ROUTE_H
+#define KVD_ROUTE_H
+
+#include "cmd/client.h"
+#include "core/buf.h"
+
+#define KVD_ROUTE_SHARD_BITS 10 /* KVD_SHM_MAX_WORKERS == 1 << 10 */
+#define KVD_ROUTE_MAX_SHARDS (1 << KVD_ROUTE_SHARD_BITS)
+
+typedef enum {
+    KVD_ROUTE_LOCAL,
+    KVD_ROUTE_REMOTE,
+    KVD_ROUTE_FANOUT,
+    KVD_ROUTE_SCAN,
+    KVD_ROUTE_CROSS,
+} kvd_route_kind_t;
+
+/* How fanned-out parts merge. */
+typedef enum {
+    KVD_MERGE_NONE,
+    KVD_MERGE_SUM,      /* integers added: DEL, EXISTS, DBSIZE ... */
+    KVD_MERGE_OK,       /* +OK unless a part failed: MSET, FLUSH*, WATCH */
+    KVD_MERGE_CONCAT,   /* arrays joined: KEYS */
+    KVD_MERGE_MGET,     /* elements back in key order */
+    KVD_MERGE_FIRST,    /* the first non-nil in part order: RANDOMKEY */
+} kvd_merge_t;
+
+typedef struct kvd_route {
+    kvd_route_kind_t kind;
+    int shard;             /* REMOTE, SCAN: the target */
+    kvd_merge_t merge;     /* FANOUT */
+    bool by_key;           /* FANOUT: split by key (else: the same argv to every shard) */
+    int key_step;          /* by_key: words per key (2 for MSET) */
+} kvd_route_t;
+
+/* Fill the slot -> shard table for nshards (once per worker). */
+void kvd_route_init(int nshards, int self);
+int kvd_route_nshards(void);
+int kvd_route_self(void);
+int kvd_route_shard_of(const char *key, size_t klen);
+
+/* Plan c's command (c->cmd resolved, argc checked). */
+void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out);
+
+/* Append argv as a RESP multibulk. */
+void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
+
+/* Length of the one RESP2 reply at p[0..n), 0 when incomplete or malformed. */
+size_t kvd_route_reply_len(const char *p, size_t n);
+
+/*
+ * Merge parts[0..nparts) into out.  For KVD_MERGE_MGET, order[k] is the
+ * part that holds the k-th key's value (nkeys of them); the parts are
+ * consumed in order.  An error part makes the whole reply that error.
+ */
+void kvd_route_merge(kvd_merge_t how, kvd_buf_t *parts, int nparts, const int *order, int nkeys,
+                     kvd_buf_t *out);
+
+/* SCAN: split a client cursor; rewrite the shard's reply cursor. */
+bool kvd_route_scan_cursor(const kvd_arg_t *a, int *shard, uint64_t *inner);
+void kvd_route_scan_reply(const kvd_buf_t *part, int shard, kvd_buf_t *out);
+
+#endif /* KVD_ROUTE_H */

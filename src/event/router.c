@@ -1,0 +1,525 @@
+/*
+ * router.c - the worker's side of the rings (see router.h).
+ */
+#include "router.h"
+#include "conn.h"
+#include "route.h"
+#include "cmd/blocking.h"
+#include "core/log.h"
+#include "db/dict.h"
+#include "proto/reply.h"
+
+/* Records drained from one ring per pass: enough to batch, small enough
+ * that one busy peer cannot starve the others or the clients. */
+#define DRAIN_BATCH 256
+/* A peer whose replies back up past this stops being drained (backpressure). */
+#define OUT_BACKLOG_LIMIT (8u << 20)
+
+kvd_shm_t *kvd_router_shm;
+
+/* ---- state ---- */
+
+typedef struct out_msg {
+    struct out_msg *next;
+    kvd_buf_t payload;
+    kvd_ring_cursor_t cur;
+} out_msg_t;
+
+typedef struct peer {
+    out_msg_t *head, *tail; /* messages the ring had no room for yet */
+    uint64_t backlog;       /* their payload bytes */
+    kvd_buf_t reasm;        /* a fragmented message being received */
+} peer_t;
+
+/* An outstanding request: which pending reply slot its answer fills. */
+typedef struct request {
+    kvd_dict_node_t node;
+    uint64_t seq;
+    struct kvd_pending *p; /* NULL once the connection is gone */
+    int part;
+    int peer;
+} request_t;
+
+/* A remote connection's stand-in on the owner. */
+typedef struct proxy {
+    kvd_dict_node_t node;
+    int from;
+    uint64_t conn_id;
+    uint64_t waiting_seq; /* a blocked command's request, 0 when none */
+    kvd_client_t c;
+    kvd_buf_t out;
+    kvd_argv_t argv;
+    kvd_resp_parser_t parser;
+} proxy_t;
+
+static struct {
+    bool active;
+    int self, n;
+    kvd_shard_t *shard;
+    kvd_wake_t wake;
+    struct ev_loop *loop;
+    ev_io wake_w;
+    ev_check check_w;
+    ev_idle idle_w;
+    peer_t *peers;
+    kvd_dict_t requests;
+    kvd_dict_t proxies;
+    uint64_t next_seq;
+} R;
+
+static uint64_t seq_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
+{
+    const request_t *r = (const request_t *)n;
+    return kvd_dict_hash(d, &r->seq, sizeof(r->seq));
+}
+
+static bool seq_match(const kvd_dict_node_t *n, const void *key, size_t klen)
+{
+    return klen == sizeof(uint64_t) && memcmp(&((const request_t *)n)->seq, key, klen) == 0;
+}
+
+static const kvd_dict_type_t request_type = {seq_hash, seq_match};
+
+/* Proxies are keyed by (from, conn_id) packed in 12 bytes. */
+static void proxy_key(int from, uint64_t conn_id, uint8_t key[12])
+{
+    uint32_t f = (uint32_t)from;
+    memcpy(key, &f, 4);
+    memcpy(key + 4, &conn_id, 8);
+}
+
+static uint64_t proxy_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
+{
+    const proxy_t *p = (const proxy_t *)n;
+    uint8_t key[12];
+    proxy_key(p->from, p->conn_id, key);
+    return kvd_dict_hash(d, key, sizeof(key));
+}
+
+static bool proxy_match(const kvd_dict_node_t *n, const void *key, size_t klen)
+{
+    const proxy_t *p = (const proxy_t *)n;
+    uint8_t mine[12];
+    proxy_key(p->from, p->conn_id, mine);
+    return klen == sizeof(mine) && memcmp(mine, key, klen) == 0;
+}
+
+static const kvd_dict_type_t proxy_type = {proxy_hash, proxy_match};
+
+bool kvd_router_active(void)
+{
+    return R.active;
+}
+
+/* ---- sending ---- */
+
+/* Push what fits of peer `to`'s queue into the ring. */
+static void flush_peer(int to)
+{
+    peer_t *pe = &R.peers[to];
+    for (out_msg_t *m; (m = pe->head) != NULL;) {
+        kvd_ring_status_t st = kvd_shm_send(kvd_router_shm, &R.wake, (unsigned)R.self,
+                                            (unsigned)to, &m->cur);
+        if (st == KVD_RING_FULL)
+            return;
+        /* OK, or RESET: the peer died mid-message; its requests fail
+         * through the epoch change, so the rest is dropped with it. */
+        pe->head = m->next;
+        if (pe->head == NULL)
+            pe->tail = NULL;
+        pe->backlog -= m->payload.len;
+        kvd_buf_free(&m->payload);
+        kvd_free(m);
+    }
+}
+
+static void send_msg(int to, const kvd_ring_meta_t *meta, kvd_buf_t *payload)
+{
+    peer_t *pe = &R.peers[to];
+    out_msg_t *m = kvd_calloc(1, sizeof(*m));
+    m->payload = *payload; /* take the bytes over */
+    *payload = (kvd_buf_t)KVD_BUF_INIT;
+    kvd_ring_cursor_init(&m->cur, meta, m->payload.data, m->payload.len);
+    if (pe->tail != NULL)
+        pe->tail->next = m;
+    else
+        pe->head = m;
+    pe->tail = m;
+    pe->backlog += m->payload.len;
+    flush_peer(to);
+}
+
+uint64_t kvd_router_send(int to, uint32_t db, uint64_t conn_id, unsigned flags, kvd_buf_t *payload,
+                         struct kvd_pending *p, int part)
+{
+    KVD_ASSERT(R.active && to != R.self && to >= 0 && to < R.n);
+    uint64_t seq = ++R.next_seq;
+    if (!(flags & KVD_MSG_NOREPLY)) {
+        request_t *r = kvd_calloc(1, sizeof(*r));
+        r->seq = seq;
+        r->p = p;
+        r->part = part;
+        r->peer = to;
+        kvd_dict_insert(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &r->node);
+        kvd_dict_rehash_step(&R.requests, 1);
+    }
+    kvd_ring_meta_t meta = {.kind = (uint16_t)(KVD_MSG_COMMAND | flags), .db = db, .seq = seq,
+                            .conn_id = conn_id};
+    send_msg(to, &meta, payload);
+    return seq;
+}
+
+void kvd_router_conn_closed(uint64_t conn_id, const uint8_t *contacted)
+{
+    for (int j = 0; j < R.n; j++) {
+        if (j == R.self || !contacted[j])
+            continue;
+        kvd_ring_meta_t meta = {.kind = KVD_MSG_CLOSE, .conn_id = conn_id};
+        kvd_buf_t empty = KVD_BUF_INIT;
+        send_msg(j, &meta, &empty);
+    }
+}
+
+static request_t *request_take(uint64_t seq)
+{
+    kvd_dict_pos_t pos;
+    if (!kvd_dict_lookup(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &seq,
+                         sizeof(seq), &pos))
+        return NULL;
+    return (request_t *)kvd_dict_remove_at(&R.requests, &pos);
+}
+
+void kvd_router_forget(struct kvd_pending *p)
+{
+    for (int i = 0; i < p->nparts; i++) {
+        if (p->seqs[i] == 0)
+            continue;
+        kvd_dict_pos_t pos;
+        uint64_t seq = p->seqs[i];
+        if (kvd_dict_lookup(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &seq,
+                            sizeof(seq), &pos))
+            ((request_t *)*pos.link)->p = NULL;
+    }
+}
+
+/* ---- owner side: proxies ---- */
+
+static proxy_t *proxy_find(int from, uint64_t conn_id, kvd_dict_pos_t *pos)
+{
+    uint8_t key[12];
+    proxy_key(from, conn_id, key);
+    if (!kvd_dict_lookup(&R.proxies, kvd_dict_hash(&R.proxies, key, sizeof(key)), key,
+                         sizeof(key), pos))
+        return NULL;
+    return (proxy_t *)*pos->link;
+}
+
+static proxy_t *proxy_get(int from, uint64_t conn_id)
+{
+    kvd_dict_pos_t pos;
+    proxy_t *p = proxy_find(from, conn_id, &pos);
+    if (p != NULL)
+        return p;
+    p = kvd_calloc(1, sizeof(*p));
+    p->from = from;
+    p->conn_id = conn_id;
+    kvd_client_init(&p->c, R.shard);
+    kvd_buf_init(&p->out);
+    p->c.reply = &p->out;
+    p->c.proxy = p;
+    snprintf(p->c.addr, sizeof(p->c.addr), "worker%d:%llu", from, (unsigned long long)conn_id);
+    kvd_resp_parser_init(&p->parser);
+    uint8_t key[12];
+    proxy_key(from, conn_id, key);
+    kvd_dict_insert(&R.proxies, kvd_dict_hash(&R.proxies, key, sizeof(key)), &p->node);
+    kvd_dict_rehash_step(&R.proxies, 1);
+    return p;
+}
+
+static void proxy_destroy(proxy_t *p)
+{
+    kvd_dict_pos_t pos;
+    proxy_t *found = proxy_find(p->from, p->conn_id, &pos);
+    KVD_ASSERT(found == p);
+    kvd_dict_remove_at(&R.proxies, &pos);
+    kvd_client_release(&p->c);
+    kvd_buf_free(&p->out);
+    kvd_argv_free(&p->argv);
+    kvd_free(p);
+}
+
+static void send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
+{
+    kvd_ring_meta_t meta = {.kind = KVD_MSG_REPLY, .seq = seq, .conn_id = conn_id};
+    send_msg(to, &meta, reply);
+}
+
+/* Run the command(s) in payload on p; the reply of the last stays in p->out. */
+static void proxy_run(proxy_t *p, char *payload, size_t len, bool batch)
+{
+    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
+                                .max_inline_len = 64 * 1024};
+    size_t off = 0;
+    for (int guard = 0; off < len && guard < 1000000; guard++) {
+        kvd_resp_parser_init(&p->parser);
+        kvd_resp_status_t st = kvd_resp_parse(&p->parser, payload + off, len - off, &p->argv,
+                                              &limits);
+        KVD_ASSERT(st == KVD_RESP_OK); /* a peer encoded it: anything else is a bug */
+        off += p->parser.consumed;
+        if (p->argv.argc == 0)
+            continue;
+        if (batch)
+            kvd_buf_clear(&p->out);
+        p->c.argc = p->argv.argc;
+        p->c.argv = p->argv.v;
+        kvd_dispatch(&p->c);
+        p->c.argc = 0;
+        p->c.argv = NULL;
+    }
+}
+
+static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+{
+    proxy_t *p = proxy_get(from, h->conn_id);
+    if (p->c.flags & KVD_CLIENT_BLOCKED) {
+        /* The origin sends nothing after a blocking command until it is
+         * answered; a message here means the connection went on anyway. */
+        kvd_log_warning("router: command from worker %d for a blocked client; dropped", from);
+        return;
+    }
+    kvd_buf_t in = KVD_BUF_INIT;
+    kvd_buf_append(&in, data, len);
+    kvd_buf_clear(&p->out);
+    if (kvd_client_select(&p->c, (int)h->db) < 0)
+        kvd_reply_error(&p->out, "ERR DB index is out of range");
+    else
+        proxy_run(p, in.data, in.len, (h->kind & KVD_MSG_BATCH) != 0);
+    kvd_buf_free(&in);
+    if (p->c.flags & KVD_CLIENT_BLOCKED) {
+        p->waiting_seq = h->seq;
+        return;
+    }
+    if (!(h->kind & KVD_MSG_NOREPLY))
+        send_reply(from, h->seq, h->conn_id, &p->out);
+    kvd_buf_clear(&p->out);
+}
+
+bool kvd_router_proxy_resumed(kvd_client_t *c)
+{
+    proxy_t *p = c->proxy;
+    if (p == NULL)
+        return false;
+    if (p->waiting_seq != 0) {
+        send_reply(p->from, p->waiting_seq, p->conn_id, &p->out);
+        p->waiting_seq = 0;
+    }
+    kvd_buf_clear(&p->out);
+    return true;
+}
+
+/* ---- origin side: replies ---- */
+
+static void handle_reply(const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+{
+    request_t *r = request_take(h->seq);
+    if (r == NULL)
+        return; /* failed already (the peer was reset), or a stale incarnation's */
+    if (r->p != NULL)
+        kvd_conn_part_done(r->p, r->part, (const char *)data, len);
+    kvd_free(r);
+}
+
+static void handle_close(int from, uint64_t conn_id)
+{
+    kvd_dict_pos_t pos;
+    proxy_t *p = proxy_find(from, conn_id, &pos);
+    if (p != NULL)
+        proxy_destroy(p);
+}
+
+static void handle_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+{
+    switch (h->kind & 0xff) {
+    case KVD_MSG_COMMAND: handle_command(from, h, data, len); break;
+    case KVD_MSG_REPLY: handle_reply(h, data, len); break;
+    case KVD_MSG_CLOSE: handle_close(from, h->conn_id); break;
+    default: kvd_log_warning("router: unknown message kind %u from worker %d", h->kind, from);
+    }
+}
+
+/* ---- a peer died: fail its requests, drop its connections' proxies ---- */
+
+typedef struct collect {
+    void **items;
+    size_t n, cap;
+    int peer;
+} collect_t;
+
+static void collect_push(collect_t *c, void *item)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->items = kvd_realloc(c->items, c->cap * sizeof(*c->items));
+    }
+    c->items[c->n++] = item;
+}
+
+static void collect_request(const kvd_dict_node_t *n, void *arg)
+{
+    collect_t *c = arg;
+    const request_t *r = (const request_t *)n;
+    if (r->peer == c->peer)
+        collect_push(c, (void *)(uintptr_t)r->seq);
+}
+
+static void collect_proxy(const kvd_dict_node_t *n, void *arg)
+{
+    collect_t *c = arg;
+    const proxy_t *p = (const proxy_t *)n;
+    if (p->from == c->peer)
+        collect_push(c, (void *)(uintptr_t)p);
+}
+
+static void peer_reset(int peer)
+{
+    static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
+    kvd_log_notice("router: worker %d restarted; failing its requests in flight", peer);
+    peer_t *pe = &R.peers[peer];
+    for (out_msg_t *m = pe->head, *next; m != NULL; m = next) {
+        next = m->next;
+        kvd_buf_free(&m->payload);
+        kvd_free(m);
+    }
+    pe->head = pe->tail = NULL;
+    pe->backlog = 0;
+    kvd_buf_clear(&pe->reasm);
+    collect_t c = {.peer = peer};
+    kvd_dict_foreach(&R.requests, collect_request, &c);
+    for (size_t i = 0; i < c.n; i++) {
+        request_t *r = request_take((uint64_t)(uintptr_t)c.items[i]);
+        if (r != NULL && r->p != NULL)
+            kvd_conn_part_done(r->p, r->part, loading, sizeof(loading) - 1);
+        kvd_free(r);
+    }
+    c.n = 0;
+    kvd_dict_foreach(&R.proxies, collect_proxy, &c);
+    for (size_t i = 0; i < c.n; i++)
+        proxy_destroy(c.items[i]);
+    kvd_free(c.items);
+}
+
+/* ---- draining ---- */
+
+static bool on_frag(void *arg, const kvd_ring_frag_t *f)
+{
+    int from = (int)(intptr_t)arg;
+    if ((f->hdr.flags & (KVD_RING_FIRST | KVD_RING_LAST)) == (KVD_RING_FIRST | KVD_RING_LAST)) {
+        handle_message(from, &f->hdr, f->data, f->hdr.len);
+        return true;
+    }
+    peer_t *pe = &R.peers[from];
+    if (kvd_ring_reasm_feed(&pe->reasm, f)) {
+        handle_message(from, &f->hdr, (const uint8_t *)pe->reasm.data, pe->reasm.len);
+        kvd_buf_clear(&pe->reasm);
+    }
+    return true;
+}
+
+static void on_abort(void *arg, uint64_t seq, uint64_t conn_id)
+{
+    KVD_UNUSED(seq);
+    KVD_UNUSED(conn_id);
+    kvd_buf_clear(&R.peers[(int)(intptr_t)arg].reasm);
+}
+
+static void on_epoch(void *arg, uint32_t old_epoch, uint32_t new_epoch)
+{
+    KVD_UNUSED(old_epoch);
+    KVD_UNUSED(new_epoch);
+    peer_reset((int)(intptr_t)arg);
+}
+
+static size_t drain_all(void)
+{
+    size_t total = 0;
+    for (int p = 0; p < R.n; p++) {
+        if (p == R.self || R.peers[p].backlog > OUT_BACKLOG_LIMIT)
+            continue;
+        kvd_ring_t *r = kvd_shm_ring(kvd_router_shm, (unsigned)p, (unsigned)R.self);
+        if (!kvd_ring_pending(r))
+            continue;
+        kvd_ring_consumer_t cons = {on_frag, on_abort, on_epoch, (void *)(intptr_t)p};
+        total += kvd_ring_drain(r, DRAIN_BATCH, &cons);
+        if (kvd_ring_take_space_waiter(r))
+            R.wake.signal(&R.wake, (unsigned)p);
+    }
+    return total;
+}
+
+void kvd_router_before_sleep(void)
+{
+    if (!R.active)
+        return;
+    uint8_t blocked[KVD_ROUTE_MAX_SHARDS];
+    for (int p = 0; p < R.n; p++)
+        if (p != R.self)
+            flush_peer(p);
+    drain_all();
+    /* Commands just run may have unblocked clients or queued messages. */
+    kvd_conn_resume_unblocked(R.shard);
+    for (int p = 0; p < R.n; p++) {
+        if (p != R.self)
+            flush_peer(p);
+        blocked[p] = p != R.self && R.peers[p].head != NULL;
+    }
+    if (kvd_shm_sleep_prepare(kvd_router_shm, (unsigned)R.self, blocked)) {
+        ev_idle_stop(R.loop, &R.idle_w);
+    } else {
+        /* Work arrived meanwhile: keep the loop from blocking; the next
+         * iteration drains it. */
+        ev_idle_start(R.loop, &R.idle_w);
+    }
+}
+
+static void check_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+    KVD_UNUSED(loop);
+    KVD_UNUSED(w);
+    KVD_UNUSED(revents);
+    kvd_shm_sleep_end(kvd_router_shm, &R.wake, (unsigned)R.self);
+    drain_all();
+}
+
+static void noop_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    KVD_UNUSED(loop);
+    KVD_UNUSED(w);
+    KVD_UNUSED(revents);
+}
+
+static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+    KVD_UNUSED(revents);
+    ev_idle_stop(loop, w);
+}
+
+void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard)
+{
+    kvd_route_init(shard->nshards, shard->id);
+    if (kvd_router_shm == NULL || shard->nshards < 2)
+        return;
+    R.active = true;
+    R.self = shard->id;
+    R.n = shard->nshards;
+    R.shard = shard;
+    R.loop = loop;
+    R.peers = kvd_calloc((size_t)R.n, sizeof(*R.peers));
+    kvd_dict_init(&R.requests, &request_type, 0x726f757465723121ULL, (uint64_t)shard->id);
+    kvd_dict_init(&R.proxies, &proxy_type, 0x70726f7879212121ULL, (uint64_t)shard->id);
+    kvd_wake_eventfd_bind(&R.wake, kvd_router_shm);
+    ev_io_init(&R.wake_w, noop_cb, R.wake.fd(&R.wake, (unsigned)R.self), EV_READ);
+    ev_io_start(loop, &R.wake_w);
+    ev_check_init(&R.check_w, check_cb);
+    ev_check_start(loop, &R.check_w);
+    ev_idle_init(&R.idle_w, idle_cb);
+}
