@@ -35,4 +35,23 @@ void kvd_aof_cron(kvd_shard_t *s);
 void kvd_aof_shutdown(kvd_shard_t *s);
 void kvd_aof_free(kvd_shard_t *s);
 
+/*
+ * Dispatch asks this before running a KVD_CMD_WRITE command: true while
+ * the AOF cannot write or fsync (EIO, ENOSPC...), with Redis's error text
+ * in *why ("MISCONF Errors writing to the AOF file: <cause>", no leading
+ * '-' or trailing CRLF); the command must then be refused with that
+ * error.  Reads keep working; writes resume once the disk does.
+ */
+bool kvd_aof_write_refused(const kvd_shard_t *s, kvd_buf_t *why);
+
+/* The "# Persistence" aof_* fields of INFO (after aof_enabled). */
+void kvd_aof_info(kvd_shard_t *s, kvd_buf_t *out);
+
+/* BGREWRITEAOF, SHUTDOWN, LASTSAVE, SAVE, BGSAVE (src/aof/t_persist.c).
+ * Called by kvd_commands_init(); idempotent. */
+void kvd_register_persist_commands(void);
+
+/* Append one command to out as a RESP multibulk (the file's record format). */
+void kvd_aof_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
+
 #endif /* KVD_AOF_H */

@@ -21,6 +21,7 @@
 
 #include "server.h"
 #include "blocking.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 typedef void info_section_fn(kvd_shard_t *s, kvd_buf_t *out);
@@ -274,20 +275,11 @@ static void info_persistence(kvd_shard_t *s, kvd_buf_t *out)
                    "rdb_last_save_time:%llu\r\nrdb_last_bgsave_status:ok\r\n"
                    "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\n"
                    "rdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\n"
-                   "rdb_last_load_keys_loaded:0\r\naof_enabled:%d\r\n"
-                   "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-                   "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-                   "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-                   "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n"
-                   "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
-                   "module_fork_last_cow_size:0\r\n",
+                   "rdb_last_load_keys_loaded:0\r\naof_enabled:%d\r\n",
                    (unsigned long long)s->dirty, (unsigned long long)(s->start_us / 1000000),
                    s->cfg->appendonly ? 1 : 0);
-    /* Redis adds these when the AOF is on; the AOF code will report real sizes. */
-    if (s->cfg->appendonly)
-        kvd_buf_append_str(out, "aof_current_size:0\r\naof_base_size:0\r\n"
-                                "aof_pending_rewrite:0\r\naof_buffer_length:0\r\n"
-                                "aof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n");
+    /* The rest (rewrite state, write status, sizes when on) is the AOF's. */
+    kvd_aof_info(s, out);
 }
 
 /* ---- # Stats ---- */

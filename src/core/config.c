@@ -111,6 +111,10 @@ static const key_schema_t top_keys[] = {
             LIVE),
     BOOL_KEY("appendonly", appendonly, false, LIVE),
     ENUM_KEY("appendfsync", appendfsync, KVD_FSYNC_EVERYSEC, kvd_config_fsync_choices, LIVE),
+    MEM_KEY("auto-aof-rewrite-percentage", auto_aof_rewrite_percentage, 100, 0, INT_MAX, LIVE),
+    MEM_KEY("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size, 64 * MB, 0, INT64_MAX, LIVE),
+    BOOL_KEY("aof-load-truncated", aof_load_truncated, true, LIVE),
+    BOOL_KEY("aof-load-truncate-corrupt", aof_load_truncate_corrupt, false, LIVE),
     {.name = "modules", .type = KEY_MODULES, .restart = RESTART},
 };
 

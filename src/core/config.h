@@ -91,6 +91,10 @@ typedef struct kvd_config {
     int64_t client_query_buffer_limit; /* default 1 GiB, 1 MiB .. INT64_MAX */
     bool appendonly;
     kvd_fsync_t appendfsync;
+    int64_t auto_aof_rewrite_percentage; /* growth over the last rewrite, %; 0 = off, default 100 */
+    int64_t auto_aof_rewrite_min_size;   /* no automatic rewrite below, default 64 MiB */
+    bool aof_load_truncated;         /* truncate a torn tail at start (default yes) */
+    bool aof_load_truncate_corrupt;  /* truncate at corruption before the tail (default no) */
     kvd_module_conf_t modules[KVD_CONFIG_MAX_MODULES];
     int nmodules;
 

@@ -171,6 +171,10 @@ static const param_t params[] = {
     MEM_P("client-query-buffer-limit", client_query_buffer_limit, 0, 1 << 30, 1 << 20, LMAX),
     BOOL_P("appendonly", appendonly, 0, false),
     ENUM_P("appendfsync", appendfsync, 0, KVD_FSYNC_EVERYSEC, kvd_config_fsync_choices),
+    I64_P("auto-aof-rewrite-percentage", auto_aof_rewrite_percentage, 0, 100, 0, INT_MAX),
+    MEM_P("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size, 0, 64 << 20, 0, LMAX),
+    BOOL_P("aof-load-truncated", aof_load_truncated, 0, true),
+    BOOL_P("aof-load-truncate-corrupt", aof_load_truncate_corrupt, 0, false),
     /* Parameters kvd keeps only for CONFIG. */
     STR_P("appendfilename", appendfilename, P_IMMUTABLE | OWN, KVD_CONFIG_STATIC_AOF),
     {.name = "save", .type = P_STRING, .flags = OWN, .offset = F(save, char *),

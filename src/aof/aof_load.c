@@ -1,0 +1,302 @@
+/*
+ * aof_load.c - opening the file and replaying it through dispatch at
+ * worker start.  A torn tail (the last record cut short by a crash, or a
+ * MULTI without its EXEC) is truncated to the last whole record when
+ * aof-load-truncated allows it (the default); anything else that does not
+ * parse is corruption: the worker refuses to start, naming the file and
+ * the byte offset, unless aof-load-truncate-corrupt allows dropping the
+ * file from there on.
+ */
+#include "aof_int.h"
+#include "core/log.h"
+
+#define LOAD_CHUNK (1u << 20)
+
+char *aof_make_path(const kvd_config_t *cfg, int shard_id, const char *prefix)
+{
+    const char *name = cfg->appendfilename != NULL && cfg->appendfilename[0] != '\0'
+                           ? cfg->appendfilename
+                           : "appendonly.aof";
+    size_t base = strlen(name);
+    if (base > 4 && strcmp(name + base - 4, ".aof") == 0)
+        base -= 4;
+    /* main.c chdirs to dir: a relative dir is already the working directory. */
+    const char *dir = cfg->dir != NULL && cfg->dir[0] == '/' ? cfg->dir : NULL;
+    kvd_buf_t b;
+    kvd_buf_init(&b);
+    if (dir != NULL)
+        kvd_buf_printf(&b, "%s/", dir);
+    kvd_buf_printf(&b, "%s%.*s-%d.aof", prefix, (int)base, name, shard_id);
+    char *path = kvd_strdup(kvd_buf_cstr(&b));
+    kvd_buf_free(&b);
+    return path;
+}
+
+uint64_t aof_file_size(kvd_env_t *env, int fh)
+{
+    char byte;
+    uint64_t lo = 0, hi = 1; /* the size is in [lo, hi) once hi is past the end */
+    for (int i = 0; i < 62 && env->file_pread(env, fh, &byte, 1, hi - 1) == 1; i++) {
+        lo = hi;
+        hi *= 2;
+    }
+    /* Invariant: a byte exists at lo - 1 (or lo == 0), none at hi - 1. */
+    for (int i = 0; i < 64 && hi - lo > 1; i++) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (env->file_pread(env, fh, &byte, 1, mid - 1) == 1)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (lo == 0 && env->file_pread(env, fh, &byte, 1, 0) == 1)
+        lo = 1;
+    return lo;
+}
+
+typedef struct replay {
+    kvd_shard_t *s;
+    kvd_client_t client;
+    kvd_buf_t reply;
+    kvd_buf_t in;       /* file bytes from in_off */
+    uint64_t in_off;    /* file offset of in.data[0] */
+    size_t start;       /* next record in in */
+    uint64_t good_end;  /* end of the last whole record outside MULTI */
+    uint64_t multi_off; /* offset of the open MULTI */
+    bool in_multi;
+    bool eof;
+    uint64_t records;
+    char why[160]; /* corruption: what was wrong */
+    uint64_t bad_off;
+} replay_t;
+
+static int read_more(replay_t *r, size_t want)
+{
+    kvd_aof_t *a = r->s->aof;
+    if (r->start > 0) {
+        kvd_buf_consume(&r->in, r->start);
+        r->in_off += r->start;
+        r->start = 0;
+    }
+    size_t chunk = want > r->in.len + LOAD_CHUNK ? want - r->in.len : LOAD_CHUNK;
+    kvd_buf_reserve(&r->in, chunk);
+    uint64_t at = r->in_off + r->in.len;
+    ssize_t n = r->s->env->file_pread(r->s->env, a->fh, r->in.data + r->in.len, chunk, at);
+    if (n == -EINTR)
+        return 0;
+    if (n < 0) {
+        aof_log_errno("read", a->path, (int)n);
+        return -1;
+    }
+    if (n == 0)
+        r->eof = true;
+    r->in.len += (size_t)n;
+    return 0;
+}
+
+static int corrupt(replay_t *r, uint64_t off, const char *fmt, const char *detail)
+{
+    r->bad_off = off;
+    snprintf(r->why, sizeof(r->why), fmt, detail);
+    return -1;
+}
+
+/* Dispatch one parsed record; -1 when it is not a command we could log. */
+static int apply(replay_t *r, kvd_argv_t *argv, uint64_t off, size_t len)
+{
+    kvd_client_t *c = &r->client;
+    if (argv->argc == 0)
+        return corrupt(r, off, "%sempty command", "");
+    bool is_multi = argv->argc == 1 && kvd_arg_is(&argv->v[0], "multi");
+    bool is_exec = argv->argc == 1 && kvd_arg_is(&argv->v[0], "exec");
+    if ((is_multi && r->in_multi) || (is_exec && !r->in_multi))
+        return corrupt(r, off, "%sMULTI/EXEC out of order", "");
+    c->argc = argv->argc;
+    c->argv = argv->v;
+    kvd_buf_clear(&r->reply);
+    kvd_dispatch(c);
+    if (c->cmd == NULL)
+        return corrupt(r, off, "%.150s", kvd_buf_cstr(&r->reply));
+    r->records++;
+    if (is_multi) {
+        r->in_multi = true;
+        r->multi_off = off;
+    } else if (is_exec) {
+        r->in_multi = false;
+    }
+    if (!r->in_multi)
+        r->good_end = off + len;
+    return 0;
+}
+
+static const kvd_resp_limits_t load_limits = {
+    .max_bulk_len = INT64_C(1) << 40,
+    .max_multibulk_len = INT32_MAX,
+    .max_inline_len = 64 * 1024,
+    .unauthenticated = false,
+};
+
+/* Parse and apply every record: 0 at a clean end, 1 at a torn tail, -1 on
+ * corruption (r->bad_off, r->why) or a read error (r->why empty). */
+static int replay_records(replay_t *r)
+{
+    kvd_resp_parser_t p;
+    kvd_argv_t argv = KVD_ARGV_INIT;
+    kvd_resp_parser_init(&p);
+    int rc = 0;
+    for (;;) {
+        if (r->start == r->in.len) {
+            if (r->eof) {
+                rc = r->start < r->in.len || r->in_multi ? 1 : 0;
+                break;
+            }
+            if (read_more(r, p.want) < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        uint64_t off = r->in_off + r->start;
+        if (p.pos == 0 && r->in.data[r->start] != '*') {
+            rc = corrupt(r, off, "%sa record does not start with '*'", "");
+            break;
+        }
+        kvd_resp_status_t st =
+            kvd_resp_parse(&p, r->in.data + r->start, r->in.len - r->start, &argv, &load_limits);
+        if (st == KVD_RESP_ERROR) {
+            rc = corrupt(r, off, "%.150s", p.error);
+            break;
+        }
+        if (st == KVD_RESP_AGAIN) {
+            if (r->eof) {
+                rc = 1;
+                break;
+            }
+            if (read_more(r, p.want) < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (apply(r, &argv, off, p.consumed) < 0) {
+            rc = -1;
+            break;
+        }
+        r->start += p.consumed;
+    }
+    kvd_argv_free(&argv);
+    return rc;
+}
+
+/* Drop the file from good_end on (torn tail, or allowed corruption). */
+static int cut_tail(replay_t *r, const char *what)
+{
+    kvd_aof_t *a = r->s->aof;
+    if (r->in_multi) {
+        const char *discard = "DISCARD";
+        kvd_arg_t arg = {(char *)discard, 7};
+        r->client.argc = 1;
+        r->client.argv = &arg;
+        kvd_dispatch(&r->client);
+        r->in_multi = false;
+    }
+    uint64_t size = aof_file_size(r->s->env, a->fh);
+    kvd_log_warning("AOF %s: %s: truncating %llu bytes at offset %llu (after the last whole "
+                    "record)",
+                    a->path, what, (unsigned long long)(size - r->good_end),
+                    (unsigned long long)r->good_end);
+    int rc = r->s->env->file_truncate(r->s->env, a->fh, r->good_end);
+    if (rc < 0) {
+        aof_log_errno("truncate", a->path, rc);
+        return -1;
+    }
+    return 0;
+}
+
+static int finish(replay_t *r, int rc)
+{
+    kvd_aof_t *a = r->s->aof;
+    const kvd_config_t *cfg = r->s->cfg;
+    if (rc == 1 && !cfg->aof_load_truncated) {
+        kvd_log_warning("AOF %s ends with a partial record at offset %llu; start refused "
+                        "(aof-load-truncated is no; kvd-check-aof --fix %s repairs it)",
+                        a->path, (unsigned long long)r->good_end, a->path);
+        return -1;
+    }
+    if (rc == 1)
+        return cut_tail(r, "partial record at the end (crash during a write)");
+    if (rc < 0 && r->why[0] == '\0')
+        return -1; /* read error, logged */
+    if (rc < 0 && !cfg->aof_load_truncate_corrupt) {
+        kvd_log_warning("AOF %s is corrupt at byte offset %llu: %s.  Start refused: "
+                        "`kvd-check-aof %s` reports it, `--fix` truncates it at the last whole "
+                        "record (offset %llu) and loses what follows; or set "
+                        "aof-load-truncate-corrupt yes",
+                        a->path, (unsigned long long)r->bad_off, r->why, a->path,
+                        (unsigned long long)r->good_end);
+        return -1;
+    }
+    if (rc < 0) {
+        kvd_log_warning("AOF %s is corrupt at byte offset %llu: %s", a->path,
+                        (unsigned long long)r->bad_off, r->why);
+        return cut_tail(r, "corruption allowed by aof-load-truncate-corrupt");
+    }
+    return 0;
+}
+
+int aof_replay(kvd_shard_t *s)
+{
+    kvd_aof_t *a = s->aof;
+    replay_t *r = kvd_calloc(1, sizeof(*r));
+    r->s = s;
+    kvd_client_init(&r->client, s);
+    kvd_buf_init(&r->reply);
+    kvd_buf_init(&r->in);
+    r->client.reply = &r->reply;
+    r->client.flags |= KVD_CLIENT_DENY_BLOCKING;
+    uint64_t t0 = s->env->mono_us(s->env);
+    a->loading = true;
+    int rc = finish(r, replay_records(r));
+    a->loading = false;
+    if (rc == 0) {
+        a->size = r->good_end;
+        a->base_size = a->size;
+        a->synced_size = a->size;
+        uint64_t ms = (s->env->mono_us(s->env) - t0) / 1000;
+        kvd_log_notice("AOF %s loaded: %llu records, %llu bytes in %llu ms", a->path,
+                       (unsigned long long)r->records, (unsigned long long)a->size,
+                       (unsigned long long)ms);
+    }
+    kvd_client_release(&r->client);
+    kvd_buf_free(&r->reply);
+    kvd_buf_free(&r->in);
+    kvd_free(r);
+    /* Replay is not traffic: counters start from the loaded state, as in Redis. */
+    s->dirty = 0;
+    kvd_shard_reset_stats(s);
+    return rc;
+}
+
+int kvd_aof_load(kvd_shard_t *s)
+{
+    KVD_ASSERT(s->aof == NULL);
+    kvd_aof_t *a = kvd_calloc(1, sizeof(*a));
+    s->aof = a;
+    a->fh = -1;
+    a->path = aof_make_path(s->cfg, s->id, "");
+    a->tmp_path = aof_make_path(s->cfg, s->id, "temp-rewrite-");
+    aof_stream_init(&a->main);
+    aof_stream_init(&a->rewrite);
+    a->last_rewrite_time_sec = -1;
+    a->last_rewrite_ok = true;
+    a->last_fsync_ms = kvd_env_now_ms(s->env);
+    if (!s->cfg->appendonly)
+        return 0;
+    int fh = s->env->file_open(s->env, a->path, KVD_ENV_O_READ | KVD_ENV_O_WRITE | KVD_ENV_O_CREATE);
+    if (fh < 0) {
+        aof_log_errno("open", a->path, fh);
+        return -1;
+    }
+    a->fh = fh;
+    a->state = AOF_ON;
+    return aof_replay(s);
+}
