@@ -34,6 +34,21 @@ void kvd_aof_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv)
     }
 }
 
+void kvd_propagate_key(kvd_client_t *c, const char *name, const kvd_arg_t *key)
+{
+    kvd_arg_t v[2] = {{(char *)name, strlen(name)}, *key};
+    kvd_propagate_as(c, 2, v);
+}
+
+void kvd_propagate_key_ms(kvd_client_t *c, const char *name, const kvd_arg_t *key, int64_t ms)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%lld", (long long)ms);
+    KVD_ASSERT(n > 0 && (size_t)n < sizeof(num));
+    kvd_arg_t v[3] = {{(char *)name, strlen(name)}, *key, {num, (size_t)n}};
+    kvd_propagate_as(c, 3, v);
+}
+
 static void encode_words(kvd_buf_t *out, int argc, const char *const *words)
 {
     kvd_arg_t argv[2];
@@ -86,6 +101,10 @@ void kvd_aof_feed(kvd_shard_t *s, const kvd_client_t *c)
 {
     kvd_aof_t *a = s->aof;
     if (a == NULL || a->loading || a->state == AOF_OFF)
+        return;
+    /* EXEC's own dirt is its queue's, logged command by command between
+     * MULTI and EXEC (kvd_aof_exec_done closes the block). */
+    if (c->cmd != NULL && c->cmd->parent == NULL && strcmp(c->cmd->name, "exec") == 0)
         return;
     const kvd_arg_t *argv = c->prop_argv != NULL ? c->prop_argv : c->argv;
     int argc = c->prop_argv != NULL ? c->prop_argc : c->argc;

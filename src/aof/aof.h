@@ -51,6 +51,11 @@ void kvd_aof_info(kvd_shard_t *s, kvd_buf_t *out);
  * Called by kvd_commands_init(); idempotent. */
 void kvd_register_persist_commands(void);
 
+/* Deterministic forms for the command files: log "NAME key" or
+ * "NAME key <ms>" (DEL, PERSIST, PEXPIREAT) instead of the command. */
+void kvd_propagate_key(kvd_client_t *c, const char *name, const kvd_arg_t *key);
+void kvd_propagate_key_ms(kvd_client_t *c, const char *name, const kvd_arg_t *key, int64_t ms);
+
 /* Append one command to out as a RESP multibulk (the file's record format). */
 void kvd_aof_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
 

@@ -95,9 +95,15 @@ static void hash_visit(const kvd_hash_pair_t *pr, void *arg)
 static void zset_visit(const char *m, size_t len, double score, void *arg)
 {
     char num[40];
-    /* %.17g round-trips every double; ZADD reads "inf" and "-inf". */
-    int n = snprintf(num, sizeof(num), "%.17g", score);
-    KVD_ASSERT(n > 0 && (size_t)n < sizeof(num));
+    /* The shortest text that reads back as the same double (%.17g always
+     * does, but writes 0.1 as 0.10000000000000001); ZADD reads "inf". */
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(num, sizeof(num), "%.*g", prec, score);
+        KVD_ASSERT(n > 0 && (size_t)n < sizeof(num));
+        if (strtod(num, NULL) == score)
+            break;
+    }
     batch_item(arg, num, (size_t)n, m, len, 2);
 }
 

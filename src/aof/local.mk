@@ -1,3 +1,9 @@
 # src/aof: the per-shard append-only file.
 libkvd_a_SOURCES += src/aof/aof.h src/aof/aof_int.h src/aof/aof.c src/aof/aof_load.c \
 	src/aof/aof_rewrite.c src/aof/aof_fork.c src/aof/t_persist.c
+
+check_PROGRAMS += t/unit/test_aof
+TESTS += t/unit/test_aof
+t_unit_test_aof_SOURCES = t/unit/test_aof.c t/unit/harness.h t/unit/harness.c
+t_unit_test_aof_CFLAGS = $(UNIT_CFLAGS)
+t_unit_test_aof_LDADD = $(UNIT_LIBS)

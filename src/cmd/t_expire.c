@@ -9,6 +9,7 @@
 #include "client.h"
 #include "shard.h"
 #include "core/util.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 enum {
@@ -112,9 +113,12 @@ static void expire_generic(kvd_client_t *c, int64_t base_ms, bool seconds)
     if (when <= now_ms(c)) {
         bool deleted = kvd_db_delete(c->db, key->ptr, key->len);
         KVD_ASSERT(deleted);
+        kvd_propagate_key(c, "DEL", key);
     } else {
         kvd_db_set_expire(c->db, e, when);
         KVD_DEBUG_ASSERT(kvd_db_get_expire(c->db, e) == when);
+        /* Logged absolute, without NX/XX/GT/LT: replay must not depend on its clock. */
+        kvd_propagate_key_ms(c, "PEXPIREAT", key, when);
     }
     kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, 1);

@@ -17,6 +17,7 @@
 #include "shard.h"
 #include "core/glob.h"
 #include "core/util.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 /* Redis formats long doubles into 5 KiB; the longest finite "%.17Lf" fits. */
@@ -334,6 +335,9 @@ static void hincrbyfloat_command(kvd_client_t *c)
     char *buf = kvd_malloc(LONG_DOUBLE_TEXT_MAX);
     size_t len = format_long_double(buf, LONG_DOUBLE_TEXT_MAX, value);
     hash_set(c, e, &c->argv[2], buf, len);
+    /* Float arithmetic may round differently elsewhere: log the result. */
+    kvd_arg_t v[4] = {{(char *)"HSET", 4}, c->argv[1], c->argv[2], {buf, len}};
+    kvd_propagate_as(c, 4, v);
     kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_bulk(c->reply, buf, len);
     kvd_free(buf);

@@ -9,6 +9,7 @@
 #include "shard.h"
 #include "t_string.h"
 #include "core/util.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 /* Redis formats long doubles into a 5 KiB buffer; the longest "%.17Lf"
@@ -140,6 +141,9 @@ static void incrbyfloat_command(kvd_client_t *c)
     size_t len = format_long_double(buf, sizeof(buf), value);
     /* Redis stores the text as a string object, never int-encoded. */
     kvd_db_set_string(c->db, key->ptr, key->len, buf, len, KVD_SET_KEEPTTL | KVD_SET_NO_INT);
+    /* Float arithmetic may round differently elsewhere: log the result. */
+    kvd_arg_t v[4] = {{(char *)"SET", 3}, *key, {buf, len}, {(char *)"KEEPTTL", 7}};
+    kvd_propagate_as(c, 4, v);
     kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_bulk(c->reply, buf, len);
 }

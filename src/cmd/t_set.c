@@ -14,6 +14,7 @@
 #include "set_cmd.h"
 #include "core/glob.h"
 #include "core/util.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 kvd_set_ctx_t kvd_set_cmd_ctx(kvd_client_t *c)
@@ -164,12 +165,17 @@ static void smembers_command(kvd_client_t *c)
 
 /* Reply one random member and remove it.  The member is copied first:
  * removing a hashtable member frees the bytes it points at. */
-static void pop_one(kvd_client_t *c, kvd_set_t *s, kvd_buf_t *scratch)
+static void pop_one(kvd_client_t *c, kvd_set_t *s, kvd_buf_t *scratch, kvd_arg_t *logged)
 {
     char tmp[KVD_SET_TMP];
     size_t len;
     const char *m = kvd_set_random(s, c->shard->env, tmp, &len);
     kvd_reply_bulk(c->reply, m, len);
+    /* The draw is random: the AOF logs SREM of what was drawn. */
+    logged->ptr = kvd_malloc(len + 1);
+    memcpy(logged->ptr, m, len);
+    logged->ptr[len] = '\0';
+    logged->len = len;
     kvd_buf_clear(scratch);
     kvd_buf_append(scratch, m, len);
     bool removed = kvd_set_remove(s, scratch->data, len);
@@ -196,14 +202,22 @@ static void spop_count(kvd_client_t *c)
     if ((uint64_t)count >= size) {
         kvd_set_cmd_reply_all(c, s);
         kvd_db_delete(c->db, c->argv[1].ptr, c->argv[1].len);
+        kvd_propagate_key(c, "DEL", &c->argv[1]);
         kvd_shard_add_dirty(c->shard, size);
         return;
     }
     kvd_reply_array(c->reply, count);
     kvd_buf_t scratch = KVD_BUF_INIT;
+    kvd_arg_t *logged = kvd_calloc((size_t)count + 2, sizeof(*logged));
     for (int64_t i = 0; i < count; i++)
-        pop_one(c, s, &scratch);
+        pop_one(c, s, &scratch, &logged[i + 2]);
     kvd_buf_free(&scratch);
+    logged[0] = (kvd_arg_t){(char *)"SREM", 4};
+    logged[1] = c->argv[1];
+    kvd_propagate_as(c, (int)count + 2, logged);
+    for (int64_t i = 0; i < count; i++)
+        kvd_free(logged[i + 2].ptr);
+    kvd_free(logged);
     KVD_ASSERT(kvd_set_size(s) == size - (uint64_t)count);
     kvd_set_cmd_written(c, &c->argv[1], e, s);
 }
@@ -227,8 +241,11 @@ static void spop_command(kvd_client_t *c)
         return;
     }
     kvd_buf_t scratch = KVD_BUF_INIT;
-    pop_one(c, s, &scratch);
+    kvd_arg_t logged[3] = {{(char *)"SREM", 4}, c->argv[1], {NULL, 0}};
+    pop_one(c, s, &scratch, &logged[2]);
     kvd_buf_free(&scratch);
+    kvd_propagate_as(c, 3, logged);
+    kvd_free(logged[2].ptr);
     kvd_set_cmd_written(c, &c->argv[1], e, s);
 }
 

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "shard.h"
 #include "t_string.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 /* SET and GETEX options. */
@@ -167,8 +168,15 @@ static void set_generic(kvd_client_t *c, const string_opts_t *o, const kvd_arg_t
     }
     kvd_entry_t *e = kvd_db_set_string(c->db, key->ptr, key->len, val->ptr, val->len,
                                        (o->flags & OPT_KEEPTTL) ? KVD_SET_KEEPTTL : 0);
-    if (o->unit != UNIT_NONE)
+    if (o->unit != UNIT_NONE) {
         kvd_db_set_expire(c->db, e, when);
+        /* Logged with an absolute expiry (and without NX/XX/GET, which
+         * held or do not matter): replay must not depend on its clock. */
+        char num[24];
+        int n = snprintf(num, sizeof(num), "%lld", (long long)when);
+        kvd_arg_t v[5] = {{(char *)"SET", 3}, *key, *val, {(char *)"PXAT", 4}, {num, (size_t)n}};
+        kvd_propagate_as(c, 5, v);
+    }
     kvd_shard_add_dirty(c->shard, 1);
     if (o->flags & OPT_GET)
         return;
@@ -259,11 +267,14 @@ static void getex_command(kvd_client_t *c)
     bool absolute = o.unit == UNIT_EXAT || o.unit == UNIT_PXAT;
     if (absolute && when <= (int64_t)kvd_env_now_ms(c->shard->env)) {
         kvd_db_delete(c->db, key->ptr, key->len);
+        kvd_propagate_key(c, "DEL", key);
         kvd_shard_add_dirty(c->shard, 1);
     } else if (o.unit != UNIT_NONE) {
         kvd_db_set_expire(c->db, e, when);
+        kvd_propagate_key_ms(c, "PEXPIREAT", key, when);
         kvd_shard_add_dirty(c->shard, 1);
     } else if ((o.flags & OPT_PERSIST) && kvd_db_persist(c->db, e)) {
+        kvd_propagate_key(c, "PERSIST", key);
         kvd_shard_add_dirty(c->shard, 1);
     }
 }
