@@ -529,6 +529,10 @@ static const char *const default_values[][2] = {
     {"client-query-buffer-limit", "1073741824"},
     {"appendonly", "no"},
     {"appendfsync", "everysec"},
+    {"auto-aof-rewrite-percentage", "100"},
+    {"auto-aof-rewrite-min-size", "67108864"},
+    {"aof-load-truncated", "yes"},
+    {"aof-load-truncate-corrupt", "no"},
     {"appendfilename", "appendonly.aof"},
     {"save", ""}, /* Redis: "3600 1 300 100 60 10000"; kvd has no RDB */
     {"maxmemory", "0"},
