@@ -7,3 +7,9 @@ TESTS += t/unit/test_aof
 t_unit_test_aof_SOURCES = t/unit/test_aof.c t/unit/harness.h t/unit/harness.c
 t_unit_test_aof_CFLAGS = $(UNIT_CFLAGS)
 t_unit_test_aof_LDADD = $(UNIT_LIBS)
+
+# kvd-check-aof: reports on (and with --fix cuts) an append-only file.
+bin_PROGRAMS = kvd-check-aof
+kvd_check_aof_SOURCES = src/aof/kvd_check_aof.c
+kvd_check_aof_LDADD = $(KVD_LIBS)
+dist_man_MANS += man/kvd-check-aof.8
