@@ -4,6 +4,7 @@
  */
 #include "command.h"
 #include "multi.h"
+#include "aof/aof.h"
 
 #define MAX_COMMANDS 512
 #define INDEX_SIZE 1024 /* power of two, > 2 * MAX_COMMANDS keeps probes short */
@@ -152,6 +153,7 @@ void kvd_commands_init(void)
     kvd_register_multi_commands();
     kvd_register_cluster_commands();
     kvd_register_memory_commands();
+    kvd_register_persist_commands();
 }
 
 /* Key positions (indexes into argv) of the command argv[0..argc); -1 on bad arguments. */
