@@ -59,4 +59,9 @@ void kvd_propagate_key_ms(kvd_client_t *c, const char *name, const kvd_arg_t *ke
 /* Append one command to out as a RESP multibulk (the file's record format). */
 void kvd_aof_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
 
+/* Append to out the commands that rebuild e (in its database, which the
+ * commands do not select): what a rewrite writes for it, absolute expiry
+ * included.  Cross-shard commands move copies of keys with it. */
+void kvd_aof_key_commands(kvd_db_t *db, const kvd_entry_t *e, kvd_buf_t *out);
+
 #endif /* KVD_AOF_H */

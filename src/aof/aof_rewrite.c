@@ -67,7 +67,7 @@ static void batch_flush(dump_t *d)
     kvd_buf_append(&d->out, d->items.data, d->items.len);
     kvd_buf_clear(&d->items);
     d->nitems = 0;
-    if (d->out.len >= DUMP_FLUSH_BYTES)
+    if (d->fh >= 0 && d->out.len >= DUMP_FLUSH_BYTES)
         dump_write(d);
 }
 
@@ -163,8 +163,17 @@ static void dump_entry(const kvd_entry_t *e, void *arg)
         bulk(&d->out, d->key, d->klen);
         bulk(&d->out, num, (size_t)n);
     }
-    if (d->out.len >= DUMP_FLUSH_BYTES)
+    if (d->fh >= 0 && d->out.len >= DUMP_FLUSH_BYTES)
         dump_write(d);
+}
+
+void kvd_aof_key_commands(kvd_db_t *db, const kvd_entry_t *e, kvd_buf_t *out)
+{
+    dump_t d = {.fh = -1, .db = db, .out = *out};
+    kvd_buf_init(&d.items);
+    dump_entry(e, &d);
+    *out = d.out;
+    kvd_buf_free(&d.items);
 }
 
 int aof_rewrite_dump(kvd_shard_t *s, int fh)

@@ -178,6 +178,14 @@ static void expire_watched(kvd_client_t *c)
     }
 }
 
+bool kvd_multi_watch_dirty(kvd_client_t *c)
+{
+    expire_watched(c);
+    bool dirty = (c->flags & KVD_CLIENT_DIRTY_CAS) != 0;
+    unwatch_all(c);
+    return dirty;
+}
+
 /* ---- the queue ---- */
 
 static void discard_queue(kvd_client_t *c)

@@ -53,6 +53,9 @@ const kvd_arg_t *kvd_multi_queued_at(const kvd_client_t *c, int i, int *argc);
  * a reply (the transaction was shipped to another shard, or refused). */
 void kvd_multi_abandon(kvd_client_t *c);
 
+/* A cross-shard EXEC, with this shard held for it: were any of c's
+ * watched keys touched (expired ones included)?  c stops watching. */
+bool kvd_multi_watch_dirty(kvd_client_t *c);
 /* Forget c's transaction and watches (client release). */
 void kvd_multi_release(kvd_client_t *c);
 /* Queued commands (CLIENT LIST multi=), -1 outside MULTI. */

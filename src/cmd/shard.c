@@ -82,7 +82,9 @@ void kvd_shard_cron(kvd_shard_t *s)
     uint64_t budget_us = 1000000 / (uint64_t)(s->hz > 0 ? s->hz : 10) / 4;
     uint64_t per_db = budget_us / (uint64_t)s->ndbs + 1;
     for (int i = 0; i < s->ndbs; i++) {
-        if (kvd_db_expires_size(s->dbs[i]) > 0)
+        /* Not while a cross-shard transaction holds the shard: it must see
+         * the keys it looked at stay as they were. */
+        if (kvd_db_expires_size(s->dbs[i]) > 0 && s->in_exec == 0)
             kvd_db_active_expire(s->dbs[i], per_db);
         if (s->cfg->activerehashing)
             kvd_db_rehash_step(s->dbs[i], 1000);

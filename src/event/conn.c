@@ -351,6 +351,19 @@ void kvd_conn_resume_unblocked(kvd_shard_t *shard)
     }
 }
 
+void kvd_conn_resume_paused(kvd_shard_t *shard)
+{
+    kvd_client_t *c = shard->clients, *next;
+    for (uint64_t guard = 0; c != NULL && guard <= shard->nclients; guard++, c = next) {
+        next = c->next;
+        kvd_conn_t *conn = c->conn;
+        if (conn != NULL && conn->held_argv != NULL && !conn->processing)
+            kvd_conn_process(conn);
+        if (kvd_router_locked())
+            return; /* one of them began a transaction that holds us again */
+    }
+}
+
 void kvd_conn_close_all(kvd_shard_t *shard)
 {
     kvd_client_t *c = shard->clients, *next;

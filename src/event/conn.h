@@ -40,6 +40,7 @@ typedef struct kvd_pending {
     int *order, nkeys;  /* KVD_MERGE_MGET: the part holding each key's value */
     kvd_merge_t merge;  /* NONE: one part, which is the reply */
     int scan_shard;     /* >= 0: a SCAN part whose cursor is rewritten */
+    struct kvd_xtx *xtx; /* the cross-shard transaction that answers it (xshard.h) */
     bool done;
 } kvd_pending_t;
 
@@ -86,6 +87,9 @@ void kvd_conn_process(kvd_conn_t *conn);
 
 /* Run the pipelined input of clients that blocking commands released. */
 void kvd_conn_resume_unblocked(kvd_shard_t *shard);
+/* Run the commands clients held while a cross-shard transaction held this
+ * shard (router.h). */
+void kvd_conn_resume_paused(kvd_shard_t *shard);
 /* Write the replies of every connection queued this iteration. */
 void kvd_conn_flush_pending(void);
 /* Best effort: write pending output of every client, then close them all. */

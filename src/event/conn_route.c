@@ -13,16 +13,17 @@
  *
  * Transactions: MULTI queues here; EXEC runs here when every queued
  * command's keys (and every WATCHed key) are ours, is shipped whole to
- * the one other shard that owns them all, and is refused with CROSSSLOT
- * when they span shards (cross-shard locking is not built yet).
+ * the one other shard that owns them all, and runs under the locks of
+ * every shard it touches when they span shards (xshard.h), as does a
+ * single command that needs keys of several shards at once.
  */
 #include "conn.h"
 #include "router.h"
+#include "xshard.h"
 #include "cmd/multi.h"
 #include "cmd/shard.h"
 #include "proto/reply.h"
 
-static const char crossslot[] = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
 
 static kvd_pending_t *pending_new(kvd_conn_t *conn, int nparts, kvd_merge_t merge)
 {
@@ -163,70 +164,10 @@ static void unwatch_remote(kvd_conn_t *conn)
     memset(conn->watching, 0, (size_t)kvd_route_nshards());
 }
 
-/* The parts of a command split by key: the shards in order of first use,
- * each part's argv, and for each key the part holding it. */
-typedef struct split {
-    int nparts;
-    int shard[KVD_ROUTE_MAX_SHARDS];
-    kvd_arg_t *argv[KVD_ROUTE_MAX_SHARDS];
-    int argc[KVD_ROUTE_MAX_SHARDS];
-    int *order;
-    int nkeys;
-} split_t;
-
-static int part_of_shard(split_t *sp, int shard, int argc_max)
-{
-    for (int i = 0; i < sp->nparts; i++)
-        if (sp->shard[i] == shard)
-            return i;
-    int i = sp->nparts++;
-    sp->shard[i] = shard;
-    sp->argv[i] = kvd_calloc((size_t)argc_max, sizeof(kvd_arg_t));
-    sp->argc[i] = 0;
-    return i;
-}
-
-static void split_by_key(const kvd_client_t *c, int step, split_t *sp)
-{
-    int *keys = kvd_calloc((size_t)c->argc, sizeof(*keys));
-    sp->nkeys = kvd_command_find_keys(c->cmd, c->argc, c->argv, keys, c->argc);
-    KVD_ASSERT(sp->nkeys > 0);
-    sp->order = kvd_calloc((size_t)sp->nkeys, sizeof(*sp->order));
-    for (int k = 0; k < sp->nkeys; k++) {
-        const kvd_arg_t *key = &c->argv[keys[k]];
-        int part = part_of_shard(sp, kvd_route_shard_of(key->ptr, key->len), c->argc);
-        if (sp->argc[part] == 0)
-            sp->argv[part][sp->argc[part]++] = c->argv[0];
-        for (int w = 0; w < step; w++)
-            sp->argv[part][sp->argc[part]++] = c->argv[keys[k] + w];
-        sp->order[k] = part;
-    }
-    kvd_free(keys);
-}
-
-/* Every shard gets the same argv; RANDOMKEY starts at a random shard so
- * its first non-empty answer is not always shard 0's. */
-static void split_all(kvd_conn_t *conn, bool rotate, split_t *sp)
-{
-    kvd_client_t *c = &conn->client;
-    int n = kvd_route_nshards();
-    int start = rotate ? (int)kvd_env_random_below(c->shard->env, (uint64_t)n) : 0;
-    for (int i = 0; i < n; i++) {
-        sp->shard[i] = (start + i) % n;
-        sp->argv[i] = c->argv; /* shared, not owned */
-        sp->argc[i] = c->argc;
-    }
-    sp->nparts = n;
-}
-
 static void fanout(kvd_conn_t *conn, const kvd_route_t *rt)
 {
     kvd_client_t *c = &conn->client;
-    split_t *sp = kvd_calloc(1, sizeof(*sp));
-    if (rt->by_key)
-        split_by_key(c, rt->key_step, sp);
-    else
-        split_all(conn, rt->merge == KVD_MERGE_FIRST, sp);
+    kvd_split_t *sp = kvd_route_split(c, rt);
     bool watch = c->cmd->parent == NULL && strcmp(c->cmd->name, "watch") == 0;
     kvd_pending_t *p = pending_new(conn, sp->nparts, rt->merge);
     p->order = sp->order;
@@ -249,24 +190,18 @@ static void fanout(kvd_conn_t *conn, const kvd_route_t *rt)
         kvd_conn_part_done(p, local, tmp.data, tmp.len);
         kvd_buf_free(&tmp);
     }
-    if (rt->by_key)
-        for (int i = 0; i < sp->nparts; i++)
-            kvd_free(sp->argv[i]);
-    kvd_free(sp);
+    sp->order = NULL; /* the slot took it */
+    kvd_route_split_free(sp);
 }
 
 static void scan_route(kvd_conn_t *conn, const kvd_route_t *rt)
 {
     kvd_client_t *c = &conn->client;
     int shard;
-    uint64_t inner;
-    bool ok = kvd_route_scan_cursor(&c->argv[1], &shard, &inner);
-    KVD_ASSERT(ok && shard == rt->shard);
     char cur[24];
     kvd_arg_t *argv = kvd_calloc((size_t)c->argc, sizeof(*argv));
-    memcpy(argv, c->argv, (size_t)c->argc * sizeof(*argv));
-    argv[1].len = (size_t)snprintf(cur, sizeof(cur), "%llu", (unsigned long long)inner);
-    argv[1].ptr = cur;
+    bool ok = kvd_route_scan_argv(c, argv, cur, &shard);
+    KVD_ASSERT(ok && shard == rt->shard);
     kvd_pending_t *p = pending_new(conn, 1, KVD_MERGE_NONE);
     p->scan_shard = shard;
     if (shard == kvd_route_self()) {
@@ -291,19 +226,6 @@ static void remote(kvd_conn_t *conn, int shard)
         conn->watching[shard] = 1;
     }
     send_part(conn, p, 0, shard, c->argc, c->argv, 0);
-}
-
-static void reply_now(kvd_conn_t *conn, const char *text, size_t len)
-{
-    if (conn->npending == 0) {
-        kvd_buf_append(&conn->out, text, len);
-        return;
-    }
-    kvd_pending_t *p = pending_new(conn, 1, KVD_MERGE_NONE);
-    kvd_buf_append(&p->parts[0], text, len);
-    p->left = 0;
-    finish(p);
-    emit_done(conn);
 }
 
 /* The one shard a queued transaction (and its watches) needs: -1 for
@@ -353,9 +275,15 @@ static void route_exec(kvd_conn_t *conn)
         return;
     }
     if (target == -2) {
-        kvd_multi_abandon(c);
-        unwatch_remote(conn);
-        reply_now(conn, crossslot, sizeof(crossslot) - 1);
+        int n = kvd_multi_queued(c);
+        const kvd_arg_t **argv = kvd_calloc((size_t)n, sizeof(*argv));
+        int *argc = kvd_calloc((size_t)n, sizeof(*argc));
+        for (int i = 0; i < n; i++)
+            argv[i] = kvd_multi_queued_at(c, i, &argc[i]);
+        kvd_pending_t *p = pending_new(conn, 1, KVD_MERGE_NONE);
+        kvd_xshard_run(conn, p, n, argv, argc, true);
+        kvd_free(argv);
+        kvd_free(argc);
         return;
     }
     /* Ship MULTI, the queue and EXEC as one batch; the owner answers with
@@ -378,6 +306,15 @@ static void route_exec(kvd_conn_t *conn)
     memset(conn->watching, 0, (size_t)kvd_route_nshards()); /* EXEC unwatches there */
 }
 
+/* A command that must see keys of several shards at once. */
+static void cross(kvd_conn_t *conn)
+{
+    kvd_client_t *c = &conn->client;
+    kvd_pending_t *p = pending_new(conn, 1, KVD_MERGE_NONE);
+    const kvd_arg_t *argv = c->argv;
+    kvd_xshard_run(conn, p, 1, &argv, &c->argc, false);
+}
+
 static bool is_named(const kvd_command_t *cmd, const char *name)
 {
     return cmd != NULL && cmd->parent == NULL && strcmp(cmd->name, name) == 0;
@@ -398,8 +335,8 @@ bool kvd_conn_route(kvd_conn_t *conn)
 {
     kvd_client_t *c = &conn->client;
     kvd_command_t *cmd = kvd_dispatch_peek(c);
-    if (conn->barrier)
-        return hold(conn);
+    if (conn->barrier || kvd_router_locked())
+        return hold(conn); /* after earlier replies, or after the transaction holding us */
     c->cmd = cmd;
     if (cmd == NULL) { /* dispatch gives the error (and dooms a MULTI) */
         run_local(conn);
@@ -426,9 +363,16 @@ bool kvd_conn_route(kvd_conn_t *conn)
     switch (rt.kind) {
     case KVD_ROUTE_LOCAL: run_local(conn); break;
     case KVD_ROUTE_REMOTE: remote(conn, rt.shard); break;
-    case KVD_ROUTE_FANOUT: fanout(conn, &rt); break;
+    case KVD_ROUTE_FANOUT:
+        /* Split under the shards' locks, so that no transaction sees half
+         * an MSET or FLUSHALL; WATCH only registers, it needs none. */
+        if (is_named(cmd, "watch"))
+            fanout(conn, &rt);
+        else
+            cross(conn);
+        break;
     case KVD_ROUTE_SCAN: scan_route(conn, &rt); break;
-    case KVD_ROUTE_CROSS: reply_now(conn, crossslot, sizeof(crossslot) - 1); break;
+    case KVD_ROUTE_CROSS: cross(conn); break;
     }
     return true;
 }
@@ -437,7 +381,7 @@ bool kvd_conn_run_held(kvd_conn_t *conn)
 {
     if (conn->held_argv == NULL)
         return true;
-    if (conn->barrier)
+    if (conn->barrier || kvd_router_locked())
         return false;
     kvd_client_t *c = &conn->client;
     kvd_arg_t *argv = conn->held_argv;
@@ -456,6 +400,8 @@ void kvd_conn_route_release(kvd_conn_t *conn)
 {
     for (kvd_pending_t *p = conn->pend_head, *next; p != NULL; p = next) {
         next = p->next;
+        if (p->xtx != NULL)
+            kvd_xshard_orphan(p->xtx);
         kvd_router_forget(p);
         pending_free(p);
     }

@@ -4,6 +4,7 @@
 #include "route.h"
 #include "core/slot.h"
 #include "core/util.h"
+#include "cmd/shard.h"
 #include "proto/reply.h"
 
 static uint16_t slot_shard[KVD_SLOTS];
@@ -110,6 +111,84 @@ void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out)
     } else {
         out->kind = KVD_ROUTE_CROSS;
     }
+}
+
+/* ---- splitting ---- */
+
+static int part_of_shard(kvd_split_t *sp, int shard, int argc_max)
+{
+    for (int i = 0; i < sp->nparts; i++)
+        if (sp->shard[i] == shard)
+            return i;
+    int i = sp->nparts++;
+    sp->shard[i] = shard;
+    sp->argv[i] = kvd_calloc((size_t)argc_max, sizeof(kvd_arg_t));
+    sp->argc[i] = 0;
+    return i;
+}
+
+static void split_by_key(const kvd_client_t *c, int step, kvd_split_t *sp)
+{
+    int *keys = kvd_calloc((size_t)c->argc, sizeof(*keys));
+    sp->nkeys = kvd_command_find_keys(c->cmd, c->argc, c->argv, keys, c->argc);
+    KVD_ASSERT(sp->nkeys > 0);
+    sp->order = kvd_calloc((size_t)sp->nkeys, sizeof(*sp->order));
+    for (int k = 0; k < sp->nkeys; k++) {
+        const kvd_arg_t *key = &c->argv[keys[k]];
+        int part = part_of_shard(sp, kvd_route_shard_of(key->ptr, key->len), c->argc);
+        if (sp->argc[part] == 0)
+            sp->argv[part][sp->argc[part]++] = c->argv[0];
+        for (int w = 0; w < step; w++)
+            sp->argv[part][sp->argc[part]++] = c->argv[keys[k] + w];
+        sp->order[k] = part;
+    }
+    kvd_free(keys);
+}
+
+/* Every shard gets the same argv; RANDOMKEY starts at a random shard so
+ * its first non-empty answer is not always shard 0's. */
+static void split_all(const kvd_client_t *c, bool rotate, kvd_split_t *sp)
+{
+    int n = nshards;
+    int start = rotate ? (int)kvd_env_random_below(c->shard->env, (uint64_t)n) : 0;
+    for (int i = 0; i < n; i++) {
+        sp->shard[i] = (start + i) % n;
+        sp->argv[i] = c->argv; /* shared, not owned */
+        sp->argc[i] = c->argc;
+    }
+    sp->nparts = n;
+}
+
+kvd_split_t *kvd_route_split(const kvd_client_t *c, const kvd_route_t *rt)
+{
+    KVD_ASSERT(rt->kind == KVD_ROUTE_FANOUT);
+    kvd_split_t *sp = kvd_calloc(1, sizeof(*sp));
+    sp->by_key = rt->by_key;
+    if (rt->by_key)
+        split_by_key(c, rt->key_step, sp);
+    else
+        split_all(c, rt->merge == KVD_MERGE_FIRST, sp);
+    return sp;
+}
+
+void kvd_route_split_free(kvd_split_t *sp)
+{
+    if (sp->by_key)
+        for (int i = 0; i < sp->nparts; i++)
+            kvd_free(sp->argv[i]);
+    kvd_free(sp->order);
+    kvd_free(sp);
+}
+
+bool kvd_route_scan_argv(const kvd_client_t *c, kvd_arg_t *argv, char cur[24], int *shard)
+{
+    uint64_t inner;
+    if (!kvd_route_scan_cursor(&c->argv[1], shard, &inner))
+        return false;
+    memcpy(argv, c->argv, (size_t)c->argc * sizeof(*argv));
+    argv[1].len = (size_t)snprintf(cur, 24, "%llu", (unsigned long long)inner);
+    argv[1].ptr = cur;
+    return true;
 }
 
 void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv)

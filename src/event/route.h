@@ -14,8 +14,8 @@
  *   SCAN     runs on the shard its cursor names (the low 10 bits of a
  *            kvd cursor are the shard, the rest the shard's own cursor);
  *   CROSS    keys on several shards for a command that must be atomic
- *            (RENAME, SMOVE, LMOVE, SINTERSTORE, ...): refused until the
- *            cross-shard locking of the shards issue exists.
+ *            (RENAME, SMOVE, LMOVE, SINTERSTORE, ...): run under the
+ *            locks of those shards (xshard.h).
  */
 #ifndef KVD_ROUTE_H
 #define KVD_ROUTE_H
@@ -60,6 +60,29 @@ int kvd_route_shard_of(const char *key, size_t klen);
 
 /* Plan c's command (c->cmd resolved, argc checked). */
 void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out);
+
+/*
+ * A FANOUT command split into parts: the shards in order of first use,
+ * each part's argv (by_key: built from c's words; else c's own argv for
+ * every shard) and, by_key, for each key the part holding it (MGET's
+ * merge order).  The words point into c's argv: keep it alive.
+ */
+typedef struct kvd_split {
+    bool by_key;
+    int nparts;
+    int shard[KVD_ROUTE_MAX_SHARDS];
+    kvd_arg_t *argv[KVD_ROUTE_MAX_SHARDS];
+    int argc[KVD_ROUTE_MAX_SHARDS];
+    int *order; /* owned: take it (and set NULL) to keep it past the free */
+    int nkeys;
+} kvd_split_t;
+
+kvd_split_t *kvd_route_split(const kvd_client_t *c, const kvd_route_t *rt);
+void kvd_route_split_free(kvd_split_t *sp);
+
+/* SCAN: c's argv with the shard's own cursor in argv[1] (cur holds its
+ * text); false when c's cursor names no shard. */
+bool kvd_route_scan_argv(const kvd_client_t *c, kvd_arg_t *argv, char cur[24], int *shard);
 
 /* Append argv as a RESP multibulk. */
 void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);

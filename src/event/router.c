@@ -4,8 +4,11 @@
 #include "router.h"
 #include "conn.h"
 #include "route.h"
+#include "aof/aof.h"
 #include "cmd/blocking.h"
+#include "cmd/multi.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "db/dict.h"
 #include "proto/reply.h"
 
@@ -27,6 +30,7 @@ typedef struct out_msg {
 
 typedef struct peer {
     out_msg_t *head, *tail; /* messages the ring had no room for yet */
+    out_msg_t *held_head, *held_tail; /* replies waiting for the AOF */
     uint64_t backlog;       /* their payload bytes */
     kvd_buf_t reasm;        /* a fragmented message being received */
 } peer_t;
@@ -36,9 +40,22 @@ typedef struct request {
     kvd_dict_node_t node;
     uint64_t seq;
     struct kvd_pending *p; /* NULL once the connection is gone */
+    kvd_router_reply_fn *fn; /* or: who gets the answer (cross-shard steps) */
+    void *arg;
     int part;
     int peer;
 } request_t;
+
+/* A message that arrived while another transaction held this shard
+ * (from >= 0), or our own coordinator's wait for the lock (from < 0). */
+typedef struct deferred {
+    struct deferred *next;
+    int from;
+    kvd_ring_hdr_t hdr;
+    kvd_buf_t data;
+    kvd_router_reply_fn *fn;
+    void *arg;
+} deferred_t;
 
 /* A remote connection's stand-in on the owner. */
 typedef struct proxy {
@@ -65,6 +82,12 @@ static struct {
     kvd_dict_t requests;
     kvd_dict_t proxies;
     uint64_t next_seq;
+    /* The lock a cross-shard transaction holds on this shard (xshard.h). */
+    bool locked;
+    int lock_from;
+    uint64_t lock_conn;
+    deferred_t *dq_head, *dq_tail;
+    uint64_t ndeferred;
 } R;
 
 static uint64_t seq_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
@@ -149,16 +172,15 @@ static void send_msg(int to, const kvd_ring_meta_t *meta, kvd_buf_t *payload)
     flush_peer(to);
 }
 
-uint64_t kvd_router_send(int to, uint32_t db, uint64_t conn_id, unsigned flags, kvd_buf_t *payload,
-                         struct kvd_pending *p, int part)
+static uint64_t send_request(int to, uint32_t db, uint64_t conn_id, unsigned flags,
+                             kvd_buf_t *payload, request_t *proto)
 {
     KVD_ASSERT(R.active && to != R.self && to >= 0 && to < R.n);
     uint64_t seq = ++R.next_seq;
     if (!(flags & KVD_MSG_NOREPLY)) {
         request_t *r = kvd_calloc(1, sizeof(*r));
+        *r = *proto;
         r->seq = seq;
-        r->p = p;
-        r->part = part;
         r->peer = to;
         kvd_dict_insert(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &r->node);
         kvd_dict_rehash_step(&R.requests, 1);
@@ -167,6 +189,21 @@ uint64_t kvd_router_send(int to, uint32_t db, uint64_t conn_id, unsigned flags, 
                             .conn_id = conn_id};
     send_msg(to, &meta, payload);
     return seq;
+}
+
+uint64_t kvd_router_send(int to, uint32_t db, uint64_t conn_id, unsigned flags, kvd_buf_t *payload,
+                         struct kvd_pending *p, int part)
+{
+    request_t proto = {.p = p, .part = part};
+    return send_request(to, db, conn_id, flags, payload, &proto);
+}
+
+uint64_t kvd_router_request(int to, uint32_t db, uint64_t conn_id, unsigned flags,
+                            kvd_buf_t *payload, kvd_router_reply_fn *fn, void *arg, int part)
+{
+    KVD_ASSERT(fn != NULL && !(flags & KVD_MSG_NOREPLY));
+    request_t proto = {.fn = fn, .arg = arg, .part = part};
+    return send_request(to, db, conn_id, flags, payload, &proto);
 }
 
 void kvd_router_conn_closed(uint64_t conn_id, const uint8_t *contacted)
@@ -248,10 +285,199 @@ static void proxy_destroy(proxy_t *p)
     kvd_free(p);
 }
 
+/* A reply may acknowledge a write: it waits with the connections' replies
+ * until the AOF has written (and under "always" synced) it, and leaves in
+ * kvd_router_after_aof. */
 static void send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
 {
+    peer_t *pe = &R.peers[to];
+    out_msg_t *m = kvd_calloc(1, sizeof(*m));
+    m->payload = *reply;
+    *reply = (kvd_buf_t)KVD_BUF_INIT;
     kvd_ring_meta_t meta = {.kind = KVD_MSG_REPLY, .seq = seq, .conn_id = conn_id};
-    send_msg(to, &meta, reply);
+    kvd_ring_cursor_init(&m->cur, &meta, m->payload.data, m->payload.len);
+    if (pe->held_tail != NULL)
+        pe->held_tail->next = m;
+    else
+        pe->held_head = m;
+    pe->held_tail = m;
+}
+
+static void release_held(int to)
+{
+    peer_t *pe = &R.peers[to];
+    if (pe->held_head == NULL)
+        return;
+    for (out_msg_t *m = pe->held_head; m != NULL; m = m->next)
+        pe->backlog += m->payload.len;
+    if (pe->tail != NULL)
+        pe->tail->next = pe->held_head;
+    else
+        pe->head = pe->held_head;
+    pe->tail = pe->held_tail;
+    pe->held_head = pe->held_tail = NULL;
+    flush_peer(to);
+}
+
+static void free_msgs(out_msg_t *m)
+{
+    for (out_msg_t *next; m != NULL; m = next) {
+        next = m->next;
+        kvd_buf_free(&m->payload);
+        kvd_free(m);
+    }
+}
+
+/* ---- owner side: the cross-shard lock ---- */
+
+static void lock_take(int from, uint64_t conn_id)
+{
+    KVD_ASSERT(!R.locked);
+    R.locked = true;
+    R.lock_from = from;
+    R.lock_conn = conn_id;
+    /* The holder's writes go to the AOF as one MULTI/EXEC block; blocked
+     * clients are served, and keys actively expired, only once it is done. */
+    R.shard->in_exec++;
+}
+
+static void run_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len);
+
+/* Run what waited for the lock, in arrival order, until one of them takes
+ * the lock again (or nothing is left). */
+static void replay_deferred(void)
+{
+    deferred_t *d;
+    uint64_t bound = R.ndeferred; /* nothing joins the queue while it is unlocked */
+    for (uint64_t guard = 0; !R.locked && (d = R.dq_head) != NULL; guard++) {
+        KVD_ASSERT(guard < bound);
+        R.dq_head = d->next;
+        if (R.dq_head == NULL)
+            R.dq_tail = NULL;
+        R.ndeferred--;
+        if (d->from < 0) {
+            lock_take(R.self, d->hdr.conn_id);
+            d->fn(d->arg, R.self, "+OK\r\n", 5);
+        } else {
+            run_message(d->from, &d->hdr, (const uint8_t *)d->data.data, d->data.len);
+        }
+        kvd_buf_free(&d->data);
+        kvd_free(d);
+    }
+}
+
+static void lock_release(void)
+{
+    KVD_ASSERT(R.locked && R.shard->in_exec > 0);
+    R.locked = false;
+    R.shard->in_exec--;
+    kvd_aof_exec_done(R.shard);
+    kvd_blocking_serve(R.shard);
+    replay_deferred();
+    if (!R.locked)
+        kvd_conn_resume_paused(R.shard);
+}
+
+static deferred_t *defer_push(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+{
+    deferred_t *d = kvd_calloc(1, sizeof(*d));
+    d->from = from;
+    d->hdr = *h;
+    kvd_buf_init(&d->data);
+    kvd_buf_append(&d->data, data, len);
+    if (R.dq_tail != NULL)
+        R.dq_tail->next = d;
+    else
+        R.dq_head = d;
+    R.dq_tail = d;
+    R.ndeferred++;
+    return d;
+}
+
+/* Commands and closes wait while another connection's transaction holds
+ * the shard; replies never do (coordinators must hear their answers). */
+static bool must_wait(int from, const kvd_ring_hdr_t *h)
+{
+    if ((h->kind & 0xff) == KVD_MSG_REPLY)
+        return false;
+    if (R.locked && from == R.lock_from && h->conn_id == R.lock_conn)
+        return false; /* the holder's own steps */
+    return R.locked || R.dq_head != NULL; /* behind earlier waiters, in order */
+}
+
+bool kvd_router_locked(void)
+{
+    return R.locked;
+}
+
+void kvd_router_lock_self(uint64_t conn_id, kvd_router_reply_fn *fn, void *arg)
+{
+    if (!R.locked && R.dq_head == NULL) {
+        lock_take(R.self, conn_id);
+        fn(arg, R.self, "+OK\r\n", 5);
+        return;
+    }
+    kvd_ring_hdr_t h = {.conn_id = conn_id};
+    deferred_t *d = defer_push(-1, &h, NULL, 0);
+    d->fn = fn;
+    d->arg = arg;
+}
+
+void kvd_router_unlock_self(uint64_t conn_id)
+{
+    KVD_ASSERT(R.locked && R.lock_from == R.self && R.lock_conn == conn_id);
+    lock_release();
+}
+
+/* LOCK from a peer's transaction (nobody holds us now): take it and say
+ * whether the connection's watched keys here were touched. */
+static void handle_lock(int from, const kvd_ring_hdr_t *h)
+{
+    lock_take(from, h->conn_id);
+    kvd_dict_pos_t pos;
+    proxy_t *p = proxy_find(from, h->conn_id, &pos);
+    bool dirty = p != NULL && kvd_multi_watch_dirty(&p->c);
+    kvd_buf_t reply = KVD_BUF_INIT;
+    kvd_buf_append_str(&reply, dirty ? "+DIRTY\r\n" : "+OK\r\n");
+    send_reply(from, h->seq, h->conn_id, &reply);
+}
+
+static void handle_unlock(int from, const kvd_ring_hdr_t *h)
+{
+    if (!R.locked || R.lock_from != from || R.lock_conn != h->conn_id) {
+        kvd_log_warning("router: UNLOCK from worker %d for a lock it does not hold", from);
+        return;
+    }
+    kvd_buf_t reply = KVD_BUF_INIT;
+    kvd_buf_append_str(&reply, "+OK\r\n");
+    send_reply(from, h->seq, h->conn_id, &reply);
+    lock_release();
+}
+
+/* PULL: the payload is a multibulk of (database, key) pairs; the reply an
+ * array with, per key, the commands that rebuild it (empty: no such key). */
+static void handle_pull(proxy_t *p, const kvd_ring_hdr_t *h, int from, char *data, size_t len)
+{
+    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
+                                .max_inline_len = 64 * 1024};
+    kvd_resp_parser_init(&p->parser);
+    kvd_resp_status_t st = kvd_resp_parse(&p->parser, data, len, &p->argv, &limits);
+    KVD_ASSERT(st == KVD_RESP_OK && p->argv.argc % 2 == 0);
+    kvd_buf_t reply = KVD_BUF_INIT, one = KVD_BUF_INIT;
+    kvd_reply_array(&reply, p->argv.argc / 2);
+    for (int i = 0; i + 1 < p->argv.argc; i += 2) {
+        int64_t db = -1;
+        kvd_str2ll(p->argv.v[i].ptr, p->argv.v[i].len, &db);
+        KVD_ASSERT(db >= 0 && db < R.shard->ndbs);
+        kvd_db_t *d = R.shard->dbs[db];
+        kvd_entry_t *e = kvd_db_find(d, p->argv.v[i + 1].ptr, p->argv.v[i + 1].len);
+        kvd_buf_clear(&one);
+        if (e != NULL)
+            kvd_aof_key_commands(d, e, &one);
+        kvd_reply_bulk(&reply, one.data, one.len);
+    }
+    kvd_buf_free(&one);
+    send_reply(from, h->seq, h->conn_id, &reply);
 }
 
 /* Run the command(s) in payload on p; the reply of the last stays in p->out. */
@@ -280,6 +506,14 @@ static void proxy_run(proxy_t *p, char *payload, size_t len, bool batch)
 
 static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
+    if (h->kind & KVD_MSG_LOCK) {
+        handle_lock(from, h);
+        return;
+    }
+    if (h->kind & KVD_MSG_UNLOCK) {
+        handle_unlock(from, h);
+        return;
+    }
     proxy_t *p = proxy_get(from, h->conn_id);
     if (p->c.flags & KVD_CLIENT_BLOCKED) {
         /* The origin sends nothing after a blocking command until it is
@@ -290,10 +524,19 @@ static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
     kvd_buf_t in = KVD_BUF_INIT;
     kvd_buf_append(&in, data, len);
     kvd_buf_clear(&p->out);
+    if (h->kind & KVD_MSG_PULL) {
+        handle_pull(p, h, from, in.data, in.len);
+        kvd_buf_free(&in);
+        return;
+    }
+    /* A transaction's step: blocking commands answer as timed out. */
+    uint32_t deny = (h->kind & KVD_MSG_TXSTEP) ? KVD_CLIENT_DENY_BLOCKING : 0;
+    p->c.flags |= deny;
     if (kvd_client_select(&p->c, (int)h->db) < 0)
         kvd_reply_error(&p->out, "ERR DB index is out of range");
     else
         proxy_run(p, in.data, in.len, (h->kind & KVD_MSG_BATCH) != 0);
+    p->c.flags &= ~deny;
     kvd_buf_free(&in);
     if (p->c.flags & KVD_CLIENT_BLOCKED) {
         p->waiting_seq = h->seq;
@@ -319,14 +562,22 @@ bool kvd_router_proxy_resumed(kvd_client_t *c)
 
 /* ---- origin side: replies ---- */
 
+/* Deliver a request's answer (and free it). */
+static void answer(request_t *r, const char *data, size_t len)
+{
+    if (r->fn != NULL)
+        r->fn(r->arg, r->part, data, len);
+    else if (r->p != NULL)
+        kvd_conn_part_done(r->p, r->part, data, len);
+    kvd_free(r);
+}
+
 static void handle_reply(const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
     request_t *r = request_take(h->seq);
     if (r == NULL)
         return; /* failed already (the peer was reset), or a stale incarnation's */
-    if (r->p != NULL)
-        kvd_conn_part_done(r->p, r->part, (const char *)data, len);
-    kvd_free(r);
+    answer(r, (const char *)data, len);
 }
 
 static void handle_close(int from, uint64_t conn_id)
@@ -337,7 +588,7 @@ static void handle_close(int from, uint64_t conn_id)
         proxy_destroy(p);
 }
 
-static void handle_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+static void run_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
     switch (h->kind & 0xff) {
     case KVD_MSG_COMMAND: handle_command(from, h, data, len); break;
@@ -345,6 +596,14 @@ static void handle_message(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
     case KVD_MSG_CLOSE: handle_close(from, h->conn_id); break;
     default: kvd_log_warning("router: unknown message kind %u from worker %d", h->kind, from);
     }
+}
+
+static void handle_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+{
+    if (must_wait(from, h))
+        defer_push(from, h, data, len);
+    else
+        run_message(from, h, data, len);
 }
 
 /* ---- a peer died: fail its requests, drop its connections' proxies ---- */
@@ -380,26 +639,46 @@ static void collect_proxy(const kvd_dict_node_t *n, void *arg)
         collect_push(c, (void *)(uintptr_t)p);
 }
 
+static void drop_deferred_from(int peer)
+{
+    deferred_t **link = &R.dq_head, *d;
+    R.dq_tail = NULL;
+    while ((d = *link) != NULL) {
+        if (d->from != peer) {
+            R.dq_tail = d;
+            link = &d->next;
+            continue;
+        }
+        *link = d->next;
+        R.ndeferred--;
+        kvd_buf_free(&d->data);
+        kvd_free(d);
+    }
+}
+
 static void peer_reset(int peer)
 {
     static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
     kvd_log_notice("router: worker %d restarted; failing its requests in flight", peer);
     peer_t *pe = &R.peers[peer];
-    for (out_msg_t *m = pe->head, *next; m != NULL; m = next) {
-        next = m->next;
-        kvd_buf_free(&m->payload);
-        kvd_free(m);
-    }
+    free_msgs(pe->head);
     pe->head = pe->tail = NULL;
+    free_msgs(pe->held_head);
+    pe->held_head = pe->held_tail = NULL;
     pe->backlog = 0;
+    drop_deferred_from(peer);
+    if (R.locked && R.lock_from == peer) {
+        kvd_log_warning("router: worker %d died holding this shard for a transaction; "
+                        "released (what it wrote here stays)", peer);
+        lock_release();
+    }
     kvd_buf_clear(&pe->reasm);
     collect_t c = {.peer = peer};
     kvd_dict_foreach(&R.requests, collect_request, &c);
     for (size_t i = 0; i < c.n; i++) {
         request_t *r = request_take((uint64_t)(uintptr_t)c.items[i]);
-        if (r != NULL && r->p != NULL)
-            kvd_conn_part_done(r->p, r->part, loading, sizeof(loading) - 1);
-        kvd_free(r);
+        if (r != NULL)
+            answer(r, loading, sizeof(loading) - 1);
     }
     c.n = 0;
     kvd_dict_foreach(&R.proxies, collect_proxy, &c);
@@ -460,18 +739,27 @@ void kvd_router_before_sleep(void)
 {
     if (!R.active)
         return;
-    uint8_t blocked[KVD_ROUTE_MAX_SHARDS];
     for (int p = 0; p < R.n; p++)
         if (p != R.self)
             flush_peer(p);
     drain_all();
     /* Commands just run may have unblocked clients or queued messages. */
     kvd_conn_resume_unblocked(R.shard);
+}
+
+void kvd_router_after_aof(void)
+{
+    if (!R.active)
+        return;
+    uint8_t blocked[KVD_ROUTE_MAX_SHARDS];
     for (int p = 0; p < R.n; p++) {
-        if (p != R.self)
-            flush_peer(p);
-        blocked[p] = p != R.self && R.peers[p].head != NULL;
+        if (p == R.self)
+            continue;
+        release_held(p);
+        flush_peer(p);
+        blocked[p] = R.peers[p].head != NULL;
     }
+    blocked[R.self] = 0;
     if (kvd_shm_sleep_prepare(kvd_router_shm, (unsigned)R.self, blocked)) {
         ev_idle_stop(R.loop, &R.idle_w);
     } else {

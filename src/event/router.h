@@ -34,7 +34,17 @@ enum {
     KVD_MSG_CLOSE = 3,          /* the origin connection conn_id is gone */
     KVD_MSG_BATCH = 1u << 8,    /* COMMAND flag: run them all, reply with the last */
     KVD_MSG_NOREPLY = 1u << 9,  /* COMMAND flag: no reply wanted */
+    /* Cross-shard transactions (xshard.h), all sent for connection conn_id: */
+    KVD_MSG_LOCK = 1u << 10,    /* hold this shard for it; answers +OK, or +DIRTY when
+                                 * the connection's WATCHed keys here were touched */
+    KVD_MSG_UNLOCK = 1u << 11,  /* release it; the answer leaves once its writes are in the AOF */
+    KVD_MSG_PULL = 1u << 12,    /* payload: (db, key) pairs; answer: their rebuild commands */
+    KVD_MSG_TXSTEP = 1u << 13,  /* a step of the transaction: blocking commands do not block */
 };
+
+/* Who gets the answer of kvd_router_request: part as given, the reply's
+ * RESP bytes (-LOADING when the peer died first). */
+typedef void kvd_router_reply_fn(void *arg, int part, const char *data, size_t len);
 
 struct kvd_conn;
 struct kvd_pending;
@@ -50,6 +60,9 @@ bool kvd_router_active(void);
  * valid sequence.  flags: KVD_MSG_BATCH / KVD_MSG_NOREPLY. */
 uint64_t kvd_router_send(int to, uint32_t db, uint64_t conn_id, unsigned flags, kvd_buf_t *payload,
                          struct kvd_pending *p, int part);
+/* The same, the answer going to fn(arg, part, ...) instead of a slot. */
+uint64_t kvd_router_request(int to, uint32_t db, uint64_t conn_id, unsigned flags,
+                            kvd_buf_t *payload, kvd_router_reply_fn *fn, void *arg, int part);
 /* Tell every shard in the mask that connection conn_id is gone. */
 void kvd_router_conn_closed(uint64_t conn_id, const uint8_t *contacted);
 /* Forget the parts of p still in flight (its connection is closing). */
@@ -58,8 +71,23 @@ void kvd_router_forget(struct kvd_pending *p);
 /* A proxy client was unblocked (blocking.h resume list): send its reply. */
 bool kvd_router_proxy_resumed(kvd_client_t *c);
 
-/* Before the loop sleeps: push queued messages, drain the rings, and arm
- * the wake-up protocol. */
+/*
+ * The lock of this shard for cross-shard transactions.  While a
+ * transaction holds it, only that transaction's commands run here: other
+ * workers' commands wait in arrival order, this worker's clients pause
+ * (kvd_router_locked), blocked clients are served and keys actively
+ * expired only after it, and its writes form one MULTI/EXEC block in the
+ * AOF.  Our own coordinator takes it with lock_self: fn runs (maybe at
+ * once) when it is granted.
+ */
+bool kvd_router_locked(void);
+void kvd_router_lock_self(uint64_t conn_id, kvd_router_reply_fn *fn, void *arg);
+void kvd_router_unlock_self(uint64_t conn_id);
+
+/* Before the AOF hook of a loop iteration: push queued messages, drain
+ * the rings (running peers' commands). */
 void kvd_router_before_sleep(void);
+/* After it: send the replies it now covers, and arm the wake-up protocol. */
+void kvd_router_after_aof(void);
 
 #endif /* KVD_ROUTER_H */

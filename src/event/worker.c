@@ -69,6 +69,7 @@ static void sweep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
     /* The AOF writes (and under "always" syncs) before any reply it
      * acknowledges leaves: one write and one fsync per iteration. */
     kvd_aof_before_sleep(W.shard);
+    kvd_router_after_aof();
     kvd_conn_flush_pending();
     if (W.shard->close_asap_pending == 0)
         return;
@@ -100,6 +101,7 @@ static void stop_worker(struct ev_loop *loop)
         ev_io_stop(loop, &W.accept_w[i]);
     kvd_net_close_all(W.listeners, W.nlisteners);
     kvd_aof_before_sleep(W.shard);
+    kvd_router_after_aof();
     kvd_conn_flush_pending();
     kvd_conn_close_all(W.shard);
     kvd_aof_shutdown(W.shard);

@@ -1,0 +1,651 @@
+/*
+ * xshard.c - the coordinator of cross-shard commands and transactions
+ * (see xshard.h for the protocol).
+ */
+#include "xshard.h"
+#include "router.h"
+#include "aof/aof.h"
+#include "cmd/multi.h"
+#include "cmd/shard.h"
+#include "core/log.h"
+#include "proto/reply.h"
+
+typedef enum { XS_LOCKING, XS_RUNNING, XS_UNLOCKING, XS_DONE } xs_phase_t;
+
+/* What the command being run waits for. */
+typedef enum {
+    STEP_NONE,  /* nothing: it is done, or none started */
+    STEP_PARTS, /* its parts' answers (one shard, or a split) */
+    STEP_PULL,  /* copies of its keys (a command that needs several shards) */
+    STEP_PUSH,  /* the owners' acknowledgements of the keys it changed */
+} step_t;
+
+typedef struct xkey {
+    int shard, db;
+    kvd_arg_t key;
+    kvd_buf_t before; /* its rebuild commands when pulled; empty: absent */
+} xkey_t;
+
+struct kvd_xtx {
+    kvd_conn_t *conn; /* NULL once the connection is gone */
+    kvd_pending_t *p;
+    uint64_t conn_id;
+    bool is_exec;
+    int ncmds, next;
+    kvd_arg_t **argv;
+    int *argc;
+    int nshards;
+    uint8_t *member; /* per shard: takes part */
+    uint8_t *held;   /* per shard: locked for us */
+    int lock_at;     /* participants below it have answered LOCK */
+    xs_phase_t phase;
+    int waiting;     /* answers outstanding */
+    bool busy;       /* inside advance() */
+    bool dirty;      /* a WATCHed key was touched: EXEC answers nil */
+    kvd_buf_t fail;  /* an error that ends the transaction (-LOADING) */
+    kvd_client_t lc; /* runs the steps that are this shard's */
+    kvd_buf_t out;   /* replies so far */
+    /* The command being run. */
+    step_t step;
+    kvd_split_t *split;
+    kvd_buf_t *parts;
+    int nparts;
+    kvd_merge_t merge;
+    int scan_shard;
+    xkey_t *keys;
+    int nkeys;
+};
+
+/* The private shard cross-shard commands run in, and its client. */
+static kvd_shard_t *scratch;
+static kvd_client_t scratch_client;
+
+static void advance(kvd_xtx_t *tx);
+
+static kvd_shard_t *home(const kvd_xtx_t *tx)
+{
+    return tx->lc.shard;
+}
+
+/* ---- running RESP on a client ---- */
+
+/* Run every command in data on c (replies discarded): rebuild streams. */
+static void run_stream(kvd_client_t *c, const char *data, size_t len)
+{
+    kvd_buf_t copy = KVD_BUF_INIT, sink = KVD_BUF_INIT;
+    kvd_buf_append(&copy, data, len); /* the parser writes NULs into it */
+    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
+                                .max_inline_len = 64 * 1024};
+    kvd_argv_t argv = KVD_ARGV_INIT;
+    kvd_buf_t *saved = c->reply;
+    c->reply = &sink;
+    size_t off = 0;
+    for (uint64_t guard = 0; off < len && guard < len; guard++) {
+        kvd_resp_parser_t parser;
+        kvd_resp_parser_init(&parser);
+        kvd_resp_status_t st = kvd_resp_parse(&parser, copy.data + off, len - off, &argv, &limits);
+        KVD_ASSERT(st == KVD_RESP_OK); /* we wrote it */
+        off += parser.consumed;
+        if (argv.argc == 0)
+            continue;
+        c->argc = argv.argc;
+        c->argv = argv.v;
+        kvd_dispatch(c);
+        kvd_buf_clear(&sink);
+    }
+    c->argc = 0;
+    c->argv = NULL;
+    c->reply = saved;
+    kvd_argv_free(&argv);
+    kvd_buf_free(&sink);
+    kvd_buf_free(&copy);
+}
+
+/* Run argv on c, its reply appended to into. */
+static void run_into(kvd_client_t *c, int argc, kvd_arg_t *argv, kvd_buf_t *into)
+{
+    kvd_buf_t *saved = c->reply;
+    c->reply = into;
+    c->argc = argc;
+    c->argv = argv;
+    kvd_dispatch(c);
+    c->argc = 0;
+    c->argv = NULL;
+    c->reply = saved;
+}
+
+static void send_step(kvd_xtx_t *tx, int to, unsigned flags, kvd_buf_t *payload, int part,
+                      kvd_router_reply_fn *fn)
+{
+    tx->waiting++;
+    kvd_router_request(to, (uint32_t)tx->lc.db_index, tx->conn_id, flags, payload, fn, tx, part);
+}
+
+/* ---- who takes part ---- */
+
+static void add_key_shards(kvd_xtx_t *tx, const kvd_client_t *probe)
+{
+    int n = probe->argc;
+    int *keys = kvd_calloc((size_t)n, sizeof(*keys));
+    int nk = kvd_command_find_keys(probe->cmd, probe->argc, probe->argv, keys, n);
+    for (int k = 0; k < nk; k++) {
+        const kvd_arg_t *a = &probe->argv[keys[k]];
+        tx->member[kvd_route_shard_of(a->ptr, a->len)] = 1;
+    }
+    kvd_free(keys);
+}
+
+static void find_members(kvd_xtx_t *tx, const uint8_t *watching)
+{
+    tx->member[kvd_route_self()] = 1;
+    for (int j = 0; watching != NULL && j < tx->nshards; j++)
+        tx->member[j] |= watching[j];
+    kvd_client_t probe = tx->lc;
+    for (int i = 0; i < tx->ncmds; i++) {
+        probe.argc = tx->argc[i];
+        probe.argv = tx->argv[i];
+        probe.cmd = kvd_dispatch_peek(&probe);
+        if (probe.cmd == NULL)
+            continue;
+        kvd_route_t rt;
+        kvd_route_plan(&probe, &rt);
+        if (rt.kind == KVD_ROUTE_FANOUT && !rt.by_key)
+            memset(tx->member, 1, (size_t)tx->nshards);
+        else if (rt.kind == KVD_ROUTE_SCAN)
+            tx->member[rt.shard] = 1;
+        else
+            add_key_shards(tx, &probe);
+    }
+}
+
+/* ---- locking ---- */
+
+static void on_lock(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->phase == XS_LOCKING && tx->waiting == 1);
+    tx->waiting--;
+    if (len > 0 && data[0] == '+') {
+        tx->held[part] = 1;
+        if (len >= 6 && memcmp(data, "+DIRTY", 6) == 0)
+            tx->dirty = true;
+    } else if (tx->fail.len == 0) {
+        kvd_buf_append(&tx->fail, data, len);
+    }
+    if (part == kvd_route_self() && tx->is_exec && tx->conn != NULL) {
+        /* Our own watches, checked now that nothing else runs here. */
+        kvd_client_t *c = &tx->conn->client;
+        if (kvd_multi_watch_dirty(c))
+            tx->dirty = true;
+        kvd_multi_abandon(c);
+    }
+    advance(tx);
+}
+
+/* Ask the next participant for its lock; false when all have answered. */
+static bool lock_next(kvd_xtx_t *tx)
+{
+    while (tx->lock_at < tx->nshards && !tx->member[tx->lock_at])
+        tx->lock_at++;
+    if (tx->lock_at == tx->nshards || tx->fail.len > 0 || tx->dirty)
+        return false;
+    int s = tx->lock_at++;
+    if (s == kvd_route_self()) {
+        tx->waiting++;
+        kvd_router_lock_self(tx->conn_id, on_lock, tx); /* may answer at once */
+    } else {
+        kvd_buf_t none = KVD_BUF_INIT;
+        send_step(tx, s, KVD_MSG_LOCK, &none, s, on_lock);
+    }
+    return true;
+}
+
+static void on_unlock(void *arg, int part, const char *data, size_t len)
+{
+    KVD_UNUSED(part);
+    KVD_UNUSED(data);
+    KVD_UNUSED(len);
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->waiting > 0);
+    tx->waiting--;
+    advance(tx);
+}
+
+static void unlock_all(kvd_xtx_t *tx)
+{
+    for (int s = 0; s < tx->nshards; s++) {
+        if (!tx->held[s])
+            continue;
+        tx->held[s] = 0;
+        if (s == kvd_route_self()) {
+            kvd_router_unlock_self(tx->conn_id);
+        } else {
+            kvd_buf_t none = KVD_BUF_INIT;
+            send_step(tx, s, KVD_MSG_UNLOCK, &none, s, on_unlock);
+        }
+    }
+}
+
+/* ---- one command ---- */
+
+static void on_part(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->step == STEP_PARTS && part < tx->nparts && tx->waiting > 0);
+    kvd_buf_append(&tx->parts[part], data, len);
+    tx->waiting--;
+    advance(tx);
+}
+
+static void parts_new(kvd_xtx_t *tx, int n, kvd_merge_t merge)
+{
+    tx->nparts = n;
+    tx->parts = kvd_calloc((size_t)n, sizeof(*tx->parts));
+    tx->merge = merge;
+    tx->scan_shard = -1;
+    tx->step = STEP_PARTS;
+}
+
+/* Part `part` of the running command on shard `to`. */
+static void run_part(kvd_xtx_t *tx, int part, int to, int argc, kvd_arg_t *argv)
+{
+    if (to == kvd_route_self()) {
+        run_into(&tx->lc, argc, argv, &tx->parts[part]);
+        return;
+    }
+    kvd_buf_t payload = KVD_BUF_INIT;
+    kvd_route_encode(&payload, argc, argv);
+    send_step(tx, to, KVD_MSG_TXSTEP, &payload, part, on_part);
+}
+
+static void start_split(kvd_xtx_t *tx, const kvd_route_t *rt)
+{
+    tx->split = kvd_route_split(&tx->lc, rt);
+    kvd_split_t *sp = tx->split;
+    parts_new(tx, sp->nparts, rt->merge);
+    for (int i = 0; i < sp->nparts; i++)
+        run_part(tx, i, sp->shard[i], sp->argc[i], sp->argv[i]);
+}
+
+static void start_scan(kvd_xtx_t *tx)
+{
+    kvd_client_t *c = &tx->lc;
+    char cur[24];
+    kvd_arg_t *argv = kvd_calloc((size_t)c->argc, sizeof(*argv));
+    int shard;
+    bool ok = kvd_route_scan_argv(c, argv, cur, &shard);
+    KVD_ASSERT(ok);
+    parts_new(tx, 1, KVD_MERGE_NONE);
+    tx->scan_shard = shard;
+    run_part(tx, 0, shard, c->argc, argv);
+    kvd_free(argv);
+}
+
+static void finish_parts(kvd_xtx_t *tx)
+{
+    if (tx->scan_shard >= 0)
+        kvd_route_scan_reply(&tx->parts[0], tx->scan_shard, &tx->out);
+    else if (tx->merge == KVD_MERGE_NONE)
+        kvd_buf_append(&tx->out, tx->parts[0].data, tx->parts[0].len);
+    else
+        kvd_route_merge(tx->merge, tx->parts, tx->nparts, tx->split->order, tx->split->nkeys,
+                        &tx->out);
+    for (int i = 0; i < tx->nparts; i++)
+        kvd_buf_free(&tx->parts[i]);
+    kvd_free(tx->parts);
+    tx->parts = NULL;
+    if (tx->split != NULL)
+        kvd_route_split_free(tx->split);
+    tx->split = NULL;
+}
+
+/* ---- a command that needs keys of several shards ---- */
+
+/* The database key argv[i] of the running command lives in: COPY's
+ * destination may name another one. */
+static int key_db(const kvd_client_t *c, int i)
+{
+    if (i == 2 && c->cmd->parent == NULL && strcmp(c->cmd->name, "copy") == 0) {
+        for (int a = 3; a + 1 < c->argc; a++) {
+            int64_t db;
+            if (kvd_arg_is(&c->argv[a], "db") && kvd_str2ll(c->argv[a + 1].ptr,
+                                                            c->argv[a + 1].len, &db) &&
+                db >= 0 && db < c->shard->ndbs)
+                return (int)db;
+        }
+    }
+    return c->db_index;
+}
+
+static void collect_keys(kvd_xtx_t *tx)
+{
+    kvd_client_t *c = &tx->lc;
+    int *idx = kvd_calloc((size_t)c->argc, sizeof(*idx));
+    int n = kvd_command_find_keys(c->cmd, c->argc, c->argv, idx, c->argc);
+    tx->keys = kvd_calloc((size_t)(n > 0 ? n : 1), sizeof(*tx->keys));
+    tx->nkeys = 0;
+    for (int k = 0; k < n; k++) {
+        const kvd_arg_t *a = &c->argv[idx[k]];
+        int db = key_db(c, idx[k]);
+        bool seen = false;
+        for (int j = 0; j < tx->nkeys && !seen; j++)
+            seen = tx->keys[j].db == db && tx->keys[j].key.len == a->len &&
+                   memcmp(tx->keys[j].key.ptr, a->ptr, a->len) == 0;
+        if (seen)
+            continue;
+        xkey_t *x = &tx->keys[tx->nkeys++];
+        x->key = *a;
+        x->db = db;
+        x->shard = kvd_route_shard_of(a->ptr, a->len);
+        kvd_buf_init(&x->before);
+    }
+    kvd_free(idx);
+}
+
+static void serialize_key(kvd_shard_t *s, const xkey_t *x, kvd_buf_t *out)
+{
+    kvd_db_t *db = s->dbs[x->db];
+    kvd_entry_t *e = kvd_db_find(db, x->key.ptr, x->key.len);
+    if (e != NULL)
+        kvd_aof_key_commands(db, e, out);
+}
+
+static void on_pull(void *arg, int shard, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->step == STEP_PULL && tx->waiting > 0);
+    tx->waiting--;
+    if (len == 0 || data[0] != '*') {
+        if (tx->fail.len == 0)
+            kvd_buf_append(&tx->fail, data, len);
+        advance(tx);
+        return;
+    }
+    kvd_buf_t copy = KVD_BUF_INIT;
+    kvd_buf_append(&copy, data, len);
+    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
+                                .max_inline_len = 64 * 1024};
+    kvd_resp_parser_t parser;
+    kvd_resp_parser_init(&parser);
+    kvd_argv_t got = KVD_ARGV_INIT;
+    kvd_resp_status_t st = kvd_resp_parse(&parser, copy.data, copy.len, &got, &limits);
+    KVD_ASSERT(st == KVD_RESP_OK);
+    int i = 0;
+    for (int k = 0; k < tx->nkeys; k++) {
+        if (tx->keys[k].shard != shard)
+            continue;
+        KVD_ASSERT(i < got.argc);
+        kvd_buf_append(&tx->keys[k].before, got.v[i].ptr, got.v[i].len);
+        i++;
+    }
+    kvd_argv_free(&got);
+    kvd_buf_free(&copy);
+    advance(tx);
+}
+
+static void start_cross(kvd_xtx_t *tx)
+{
+    collect_keys(tx);
+    tx->step = STEP_PULL;
+    for (int s = 0; s < tx->nshards; s++) {
+        kvd_buf_t payload = KVD_BUF_INIT;
+        int words = 0;
+        for (int k = 0; k < tx->nkeys; k++)
+            words += tx->keys[k].shard == s ? 2 : 0;
+        if (words == 0)
+            continue;
+        if (s == kvd_route_self()) {
+            for (int k = 0; k < tx->nkeys; k++)
+                if (tx->keys[k].shard == s)
+                    serialize_key(home(tx), &tx->keys[k], &tx->keys[k].before);
+            continue;
+        }
+        kvd_reply_array(&payload, words);
+        for (int k = 0; k < tx->nkeys; k++) {
+            if (tx->keys[k].shard != s)
+                continue;
+            char num[16];
+            int len = snprintf(num, sizeof(num), "%d", tx->keys[k].db);
+            kvd_reply_bulk(&payload, num, (size_t)len);
+            kvd_reply_bulk(&payload, tx->keys[k].key.ptr, tx->keys[k].key.len);
+        }
+        send_step(tx, s, KVD_MSG_PULL, &payload, s, on_pull);
+    }
+}
+
+static void on_pushed(void *arg, int part, const char *data, size_t len)
+{
+    KVD_UNUSED(part);
+    KVD_UNUSED(data);
+    KVD_UNUSED(len);
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->step == STEP_PUSH && tx->waiting > 0);
+    tx->waiting--;
+    advance(tx);
+}
+
+static void encode_words(kvd_buf_t *out, const char *w1, const char *p, size_t n)
+{
+    kvd_arg_t argv[2] = {{(char *)w1, strlen(w1)}, {(char *)p, n}};
+    kvd_route_encode(out, 2, argv);
+}
+
+/* The commands that make the owner's copy of x what the scratch shard
+ * now holds; false when nothing changed. */
+static bool key_push(const xkey_t *x, kvd_buf_t *out)
+{
+    kvd_buf_t after = KVD_BUF_INIT;
+    serialize_key(scratch, x, &after);
+    bool same = after.len == x->before.len &&
+                (after.len == 0 || memcmp(after.data, x->before.data, after.len) == 0);
+    if (!same) {
+        char num[16];
+        int n = snprintf(num, sizeof(num), "%d", x->db);
+        encode_words(out, "SELECT", num, (size_t)n);
+        if (x->before.len > 0)
+            encode_words(out, "DEL", x->key.ptr, x->key.len);
+        kvd_buf_append(out, after.data, after.len);
+    }
+    kvd_buf_free(&after);
+    return !same;
+}
+
+static void scratch_prepare(kvd_xtx_t *tx)
+{
+    if (scratch == NULL) {
+        kvd_shard_t *h = home(tx);
+        scratch = kvd_shard_create(h->id, h->nshards, h->env, h->cfg);
+        kvd_client_init(&scratch_client, scratch);
+    }
+    scratch_client.flags = KVD_CLIENT_DENY_BLOCKING;
+    for (int k = 0; k < tx->nkeys; k++) {
+        if (tx->keys[k].before.len == 0)
+            continue;
+        kvd_client_select(&scratch_client, tx->keys[k].db);
+        run_stream(&scratch_client, tx->keys[k].before.data, tx->keys[k].before.len);
+    }
+}
+
+/* The pulled copies are in: run the command on them, push what changed. */
+static void run_cross(kvd_xtx_t *tx)
+{
+    scratch_prepare(tx);
+    kvd_client_select(&scratch_client, tx->lc.db_index);
+    run_into(&scratch_client, tx->lc.argc, tx->lc.argv, &tx->out);
+    tx->step = STEP_PUSH;
+    for (int s = 0; s < tx->nshards; s++) {
+        kvd_buf_t push = KVD_BUF_INIT;
+        for (int k = 0; k < tx->nkeys; k++)
+            if (tx->keys[k].shard == s)
+                key_push(&tx->keys[k], &push);
+        if (push.len == 0)
+            continue;
+        if (s == kvd_route_self()) {
+            int db = tx->lc.db_index;
+            run_stream(&tx->lc, push.data, push.len);
+            kvd_client_select(&tx->lc, db);
+            kvd_buf_free(&push);
+        } else {
+            send_step(tx, s, KVD_MSG_TXSTEP | KVD_MSG_BATCH, &push, s, on_pushed);
+        }
+    }
+    for (int i = 0; i < scratch->ndbs; i++)
+        kvd_db_flush(scratch->dbs[i]);
+}
+
+static void finish_cross(kvd_xtx_t *tx)
+{
+    for (int k = 0; k < tx->nkeys; k++)
+        kvd_buf_free(&tx->keys[k].before);
+    kvd_free(tx->keys);
+    tx->keys = NULL;
+    tx->nkeys = 0;
+}
+
+/* Start command `next`; its step is STEP_NONE when it finished at once. */
+static void start_command(kvd_xtx_t *tx)
+{
+    kvd_client_t *c = &tx->lc;
+    int i = tx->next++;
+    c->argc = tx->argc[i];
+    c->argv = tx->argv[i];
+    c->cmd = kvd_dispatch_peek(c);
+    kvd_route_t rt = {.kind = KVD_ROUTE_LOCAL};
+    if (c->cmd != NULL)
+        kvd_route_plan(c, &rt);
+    switch (rt.kind) {
+    case KVD_ROUTE_LOCAL: run_into(c, tx->argc[i], tx->argv[i], &tx->out); break;
+    case KVD_ROUTE_REMOTE:
+        parts_new(tx, 1, KVD_MERGE_NONE);
+        run_part(tx, 0, rt.shard, c->argc, c->argv);
+        break;
+    case KVD_ROUTE_FANOUT: start_split(tx, &rt); break;
+    case KVD_ROUTE_SCAN: start_scan(tx); break;
+    case KVD_ROUTE_CROSS: start_cross(tx); break;
+    }
+    c->argc = tx->argc[i];
+    c->argv = tx->argv[i]; /* run_into cleared them; the steps still read them */
+}
+
+/* The running command's answers are all in: finish it or take its next step. */
+static void step_done(kvd_xtx_t *tx)
+{
+    switch (tx->step) {
+    case STEP_NONE: return;
+    case STEP_PARTS: finish_parts(tx); break;
+    case STEP_PULL:
+        if (tx->fail.len > 0) {
+            finish_cross(tx);
+            break;
+        }
+        run_cross(tx);
+        return; /* now waiting for the pushes */
+    case STEP_PUSH: finish_cross(tx); break;
+    }
+    tx->step = STEP_NONE;
+}
+
+/* ---- the whole ---- */
+
+static void complete(kvd_xtx_t *tx)
+{
+    kvd_buf_t reply = KVD_BUF_INIT;
+    if (tx->fail.len > 0) {
+        kvd_buf_append(&reply, tx->fail.data, tx->fail.len);
+    } else if (tx->dirty) {
+        kvd_reply_null_array(&reply);
+    } else {
+        if (tx->is_exec)
+            kvd_reply_array(&reply, tx->ncmds);
+        kvd_buf_append(&reply, tx->out.data, tx->out.len);
+    }
+    if (tx->conn != NULL) {
+        kvd_client_t *c = &tx->conn->client;
+        if (c->flags & KVD_CLIENT_MULTI) /* it ended before locking this shard */
+            kvd_multi_abandon(c);
+        kvd_client_select(c, tx->lc.db_index);
+        tx->p->xtx = NULL;
+        kvd_conn_part_done(tx->p, 0, reply.data, reply.len);
+    }
+    kvd_buf_free(&reply);
+    for (int i = 0; i < tx->ncmds; i++)
+        kvd_args_free(tx->argv[i], tx->argc[i]);
+    kvd_free(tx->argv);
+    kvd_free(tx->argc);
+    kvd_free(tx->member);
+    kvd_free(tx->held);
+    kvd_buf_free(&tx->fail);
+    kvd_buf_free(&tx->out);
+    kvd_client_release(&tx->lc);
+    kvd_free(tx);
+}
+
+/* Move the transaction on as far as it goes without waiting. */
+static void advance(kvd_xtx_t *tx)
+{
+    if (tx->busy)
+        return; /* an answer that came at once: the loop below goes on */
+    tx->busy = true;
+    for (uint64_t guard = 0;; guard++) {
+        KVD_ASSERT(guard <= 4 * ((uint64_t)tx->ncmds + (uint64_t)tx->nshards) + 8);
+        if (tx->waiting > 0)
+            break;
+        if (tx->phase == XS_LOCKING) {
+            if (!lock_next(tx))
+                tx->phase = XS_RUNNING;
+        } else if (tx->phase == XS_RUNNING) {
+            step_done(tx);
+            if (tx->step != STEP_NONE)
+                continue;
+            if (tx->next < tx->ncmds && tx->fail.len == 0 && !tx->dirty)
+                start_command(tx);
+            else
+                tx->phase = XS_UNLOCKING;
+        } else if (tx->phase == XS_UNLOCKING) {
+            tx->phase = XS_DONE;
+            unlock_all(tx);
+        } else {
+            complete(tx);
+            return;
+        }
+    }
+    tx->busy = false;
+}
+
+void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *const *argv,
+                    const int *argc, bool is_exec)
+{
+    KVD_ASSERT(n > 0 && kvd_router_active());
+    kvd_xtx_t *tx = kvd_calloc(1, sizeof(*tx));
+    kvd_client_t *c = &conn->client;
+    tx->conn = conn;
+    tx->p = p;
+    p->xtx = tx;
+    tx->conn_id = c->id;
+    tx->is_exec = is_exec;
+    tx->ncmds = n;
+    tx->argv = kvd_calloc((size_t)n, sizeof(*tx->argv));
+    tx->argc = kvd_calloc((size_t)n, sizeof(*tx->argc));
+    for (int i = 0; i < n; i++) {
+        tx->argv[i] = kvd_args_dup(argv[i], argc[i]);
+        tx->argc[i] = argc[i];
+    }
+    tx->nshards = kvd_route_nshards();
+    tx->member = kvd_calloc((size_t)tx->nshards, 1);
+    tx->held = kvd_calloc((size_t)tx->nshards, 1);
+    kvd_client_init(&tx->lc, c->shard);
+    tx->lc.id = c->id; /* CLIENT ID and the like inside the transaction */
+    kvd_client_select(&tx->lc, c->db_index);
+    tx->lc.flags = KVD_CLIENT_DENY_BLOCKING;
+    find_members(tx, is_exec ? conn->watching : NULL);
+    if (conn->watching != NULL)
+        memset(conn->watching, 0, (size_t)tx->nshards); /* LOCK unwatches there */
+    conn->barrier = true;
+    advance(tx);
+}
+
+void kvd_xshard_orphan(kvd_xtx_t *tx)
+{
+    tx->conn = NULL;
+    tx->p = NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * xshard.h - commands and transactions whose keys live on several shards
+ * (DESIGN.md section 4): RENAME, SMOVE, LMOVE, SUNIONSTORE, BITOP ...
+ * across shards, and MULTI/EXEC whose commands (or WATCHed keys) span
+ * shards.  The worker holding the connection coordinates:
+ *
+ *   1. LOCK every participating shard one at a time, in ascending shard
+ *      order; a shard answers once no other transaction holds it
+ *      (router.h), and says whether the connection's WATCHed keys there
+ *      were touched.  Every coordinator waits only for shards above the
+ *      ones it holds, so no cycle of waits can form.
+ *   2. Run the commands in order.  A command whose keys live on one
+ *      shard runs there, on the connection's stand-in that the lock
+ *      admits; a command split per shard (MGET, DEL, FLUSHALL ...) is
+ *      split as outside a transaction; a command that must see keys of
+ *      several shards at once pulls copies of its keys (their rebuild
+ *      commands, as an AOF rewrite writes them) into this worker's private
+ *      scratch shard, runs there with the ordinary command code, and
+ *      pushes every key it changed back to its owner.
+ *   3. UNLOCK every participant.  A shard answers once what the
+ *      transaction wrote there is in its AOF (synced under appendfsync
+ *      always), and only then does the client get its reply.
+ *
+ * No other client sees a state between 1 and 3: every participant runs
+ * nothing else meanwhile.  The connection is held (barrier) until the
+ * reply is out, so what it pipelined after runs after it.
+ */
+#ifndef KVD_XSHARD_H
+#define KVD_XSHARD_H
+
+#include "conn.h"
+
+typedef struct kvd_xtx kvd_xtx_t;
+
+/*
+ * Run the n commands argv[i] (argc[i] words; copied) as one atomic unit
+ * for conn, answering slot p: EXEC's array when is_exec (conn's MULTI
+ * state is consumed: its watches are checked under the locks), else the
+ * one command's reply.
+ */
+void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *const *argv,
+                    const int *argc, bool is_exec);
+
+/* The connection is closing: the transaction still runs to its end (its
+ * steps may already have run), without a reply. */
+void kvd_xshard_orphan(kvd_xtx_t *tx);
+
+#endif /* KVD_XSHARD_H */
