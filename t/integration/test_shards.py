@@ -4,7 +4,9 @@ kvd with shards: 4 answers like redis-server for commands whose keys live
 on different workers: single-key commands go to the owner, pipelines keep
 their order, MGET/MSET/DEL/EXISTS/KEYS/DBSIZE/SCAN/FLUSHALL fan out and
 gather, a blocked BLPOP on another worker is served, a transaction on one
-other shard is shipped whole.  Killing a worker fails only the commands
+other shard is shipped whole, commands and transactions over keys of
+several shards run whole under the shards' locks (concurrent transfers
+keep their sum).  Killing a worker fails only the commands
 that needed it, and it comes back.  Seeded where random; the seed is
 printed.
 """
@@ -131,21 +133,119 @@ def test_transaction_on_one_shard(r):
     r2.close()
 
 
-def test_cross_shard_atomic_commands_refused(r):
-    a = "x0"
-    r.set(a, 1)
-    others = [f"y{i}" for i in range(200)]
-    # Some y lives on another shard than a; RENAME across shards is refused
-    # with Redis Cluster's error until cross-shard locking exists.
-    refused = 0
-    for b in others:
-        try:
-            r.rename(a, b)
-            a = b
-        except redis.ResponseError as e:
-            assert "CROSSSLOT" in str(e)
-            refused += 1
-    assert refused > 0
+def test_cross_shard_atomic_commands(r):
+    """RENAME, SMOVE, LMOVE, SUNIONSTORE, BITOP, MSETNX across shards
+    answer as on one shard; the keys move."""
+    keys = ["c%d" % i for i in range(40)]
+    r.set(keys[0], "v")
+    a = keys[0]
+    for b in keys[1:]:
+        assert r.rename(a, b)
+        assert r.get(a) is None and r.get(b) == "v"
+        a = b
+    r.sadd("s0", "m1", "m2")
+    for i in range(1, 20):
+        assert r.smove("s%d" % (i - 1), "s%d" % i, "m1") == 1
+    assert r.smembers("s19") == {"m1"} and r.smembers("s0") == {"m2"}
+    r.rpush("l0", *range(10))
+    for i in range(1, 20):
+        assert r.lmove("l%d" % (i - 1), "l%d" % i, "LEFT", "RIGHT") is not None
+    assert r.sunionstore("u", *["s%d" % i for i in range(20)]) == 2
+    r.set("b1", b"\xf0")
+    r.set("b2", b"\x0f")
+    assert r.bitop("OR", "b3", "b1", "b2") == 1
+    assert r.msetnx({"n%d" % i: i for i in range(10)})
+    assert not r.msetnx({"n%d" % i: i for i in range(5, 15)})
+    assert r.mget(["n%d" % i for i in range(15)])[10:] == [None] * 5
+
+
+def test_cross_shard_exec_and_watch(r):
+    """A transaction over keys of every shard runs whole; WATCH on keys of
+    several shards aborts it when any of them changed."""
+    keys = ["t%d" % i for i in range(32)]
+    p = r.pipeline(transaction=True)
+    for k in keys:
+        p.incr(k)
+    p.mget(keys)
+    out = p.execute()
+    assert out[:-1] == [1] * len(keys) and out[-1] == ["1"] * len(keys)
+    r2 = redis.Redis(port=r.connection_pool.connection_kwargs["port"], decode_responses=True)
+    with r.pipeline() as w:
+        w.watch(*keys)
+        r2.incr(keys[17])
+        w.multi()
+        for k in keys:
+            w.incr(k)
+        with pytest.raises(redis.WatchError):
+            w.execute()
+    with r.pipeline() as w:
+        w.watch(*keys)
+        w.multi()
+        for k in keys:
+            w.incr(k)
+        assert w.execute() == [2] * 17 + [3] + [2] * 14
+    r2.close()
+
+
+def test_transfers_keep_the_sum(server, r):
+    """Clients move units between counters on different shards with
+    MULTI/EXEC (and SMOVE between sets) while others read every counter in
+    one MULTI/EXEC or one MGET: the sums never change, nothing deadlocks."""
+    import threading
+    seed = int(os.environ.get("SEED", time.time()))
+    print("transfers: SEED=%d" % seed)
+    n, start = 12, 1000
+    accts = ["acct:%d" % i for i in range(n)]
+    r.mset({k: start for k in accts})
+    r.sadd("set:0", *range(50))
+    stop = time.time() + 4
+    errors, counts = [], {"xfer": 0, "read": 0, "smove": 0}
+
+    def mover(i):
+        rnd = random.Random(seed + i)
+        c = redis.Redis(port=server.port)
+        while time.time() < stop:
+            a, b = rnd.sample(accts, 2)
+            amt = rnd.randint(1, 9)
+            p = c.pipeline(transaction=True)
+            p.decrby(a, amt)
+            p.incrby(b, amt)
+            p.execute()
+            counts["xfer"] += 1
+            x, y = rnd.sample(range(4), 2)
+            c.smove("set:%d" % x, "set:%d" % y, rnd.randint(0, 49))
+            counts["smove"] += 1
+
+    def reader(i):
+        c = redis.Redis(port=server.port)
+        while time.time() < stop:
+            p = c.pipeline(transaction=True)
+            for k in accts:
+                p.get(k)
+            total = sum(int(v) for v in p.execute())
+            if total != n * start:
+                errors.append(("exec", total))
+            total = sum(int(v) for v in c.mget(accts))
+            if total != n * start:
+                errors.append(("mget", total))
+            p = c.pipeline(transaction=True)
+            for x in range(4):
+                p.scard("set:%d" % x)
+            if sum(p.execute()) != 50:
+                errors.append("sets")
+            counts["read"] += 1
+
+    threads = [threading.Thread(target=mover, args=(i,)) for i in range(5)]
+    threads += [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive(), "a client hung (deadlock?)"
+    print("transfers: %r, errors %d" % (counts, len(errors)))
+    assert errors == []
+    assert sum(int(v) for v in r.mget(accts)) == n * start
+    assert counts["xfer"] > 100 and counts["read"] > 20
 
 
 def test_worker_death(server, r):
