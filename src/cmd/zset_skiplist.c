@@ -62,14 +62,15 @@ void kvd_zsl_free(kvd_zsl_t *zsl)
 {
     if (zsl == NULL)
         return;
+    /* The table's nodes live inside the skiplist nodes, and clearing
+     * walks (and unlinks) them: clear it while they are still there. */
+    kvd_dict_clear(&zsl->d, NULL, NULL);
     kvd_zsl_node_t *x = kvd_zsl_first(zsl);
     while (x != NULL) {
         kvd_zsl_node_t *next = x->level[0].forward;
         kvd_free(x);
         x = next;
     }
-    /* The nodes are gone: clear the table without touching them. */
-    kvd_dict_clear(&zsl->d, NULL, NULL);
     kvd_free(zsl->header);
     kvd_free(zsl);
 }
