@@ -5,6 +5,8 @@
 #include "blocking.h"
 #include "shard.h"
 #include "keyindex.h"
+#include "multi.h"
+#include "aof/aof.h"
 #include "proto/reply.h"
 
 #include <math.h>
@@ -244,6 +246,7 @@ static bool retry_waiter(kvd_shard_t *s, waiter_t *w)
     c->argv = w->argv;
     c->cmd = w->cmd;
     c->flags |= KVD_CLIENT_RETRYING;
+    uint64_t dirty_before = s->dirty;
     w->cmd->proc(c);
     c->flags &= ~(uint32_t)KVD_CLIENT_RETRYING;
     bool answered = c->reply->len != mark;
@@ -253,6 +256,20 @@ static bool retry_waiter(kvd_shard_t *s, waiter_t *w)
         /* The served command wrote (popped, maybe pushed): its keys may
          * ready other waiters.  The argv copy dies with the waiter. */
         kvd_blocking_after_write(s, c);
+        /* ...and it is a write like any other for the AOF (a BLMOVE
+         * served here must be replayed after the push that fed it) and
+         * for WATCH (pushing into a watched key fails that transaction).
+         * The blocking form is logged: replay denies blocking and finds
+         * the key filled by the write logged just before. */
+        if (s->dirty != dirty_before) {
+            kvd_aof_feed(s, c);
+            kvd_watch_after_write(s, c);
+        }
+        if (c->prop_argv != NULL) {
+            kvd_args_free(c->prop_argv, c->prop_argc);
+            c->prop_argv = NULL;
+            c->prop_argc = 0;
+        }
         waiter_remove(s->blocking, w);
         resume_push(s->blocking, c);
     }
