@@ -506,6 +506,11 @@ static const char *key_flags(const kvd_command_t *cmd, int argc, const kvd_arg_t
     const char *var = variable_flags(cmd, argc, argv);
     if (var)
         return var;
+    /* SORT's STORE destination has an "unknown" key spec that no position
+     * matches; its keys function gives it OW,update as Redis's does (so a
+     * STORE, even of an empty result, touches WATCHers of the key). */
+    if (pos > 1 && strcmp(cmd->fullname, "sort") == 0)
+        return "OW,update";
     for (int i = 0; i < nspecs; i++)
         if (spec_covers(&specs[i], argc, argv, pos))
             return specs[i].flags;

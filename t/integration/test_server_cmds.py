@@ -498,7 +498,14 @@ def test_command_getkeys_matches_redis():
                  ("COMMAND", "GETKEYSANDFLAGS", "set", "a", "b", "GET"),
                  ("COMMAND", "GETKEYSANDFLAGS", "get", "a"),
                  ("COMMAND", "GETKEYSANDFLAGS", "del", "a", "b"),
-                 ("COMMAND", "GETKEYSANDFLAGS", "ping", "x")])
+                 ("COMMAND", "GETKEYSANDFLAGS", "ping", "x"),
+                 ("COMMAND", "GETKEYSANDFLAGS", "sort", "a", "by", "w*", "get", "x*",
+                  "store", "d"),
+                 ("COMMAND", "GETKEYSANDFLAGS", "sort", "a", "store", "d1", "store", "d2"),
+                 ("COMMAND", "GETKEYSANDFLAGS", "sort_ro", "a"),
+                 ("COMMAND", "GETKEYSANDFLAGS", "zunionstore", "d", "2", "a", "b"),
+                 ("COMMAND", "GETKEYSANDFLAGS", "lmove", "a", "b", "left", "right"),
+                 ("COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "set", "u8", "0", "1")])
 
 
 # -------------------------------------------------------------------- INFO
