@@ -24,18 +24,141 @@ int kvd_zset_elem_cmp(double s1, const char *m1, size_t l1, double s2, const cha
     return kvd_zset_member_cmp(m1, l1, m2, l2);
 }
 
-static uint32_t read_u32(const char *p)
+/*
+ * Entry layout (see zset_pack.h): varint(len) | member | score | back,
+ * where varint is LEB128 (7 bits a byte, low group first, high bit =
+ * more), score is varint(zigzag(i) << 1) for an integral score |i| < 2^53
+ * (what most applications store: counters, timestamps, ranks) or the
+ * byte 0x01 followed by the f64, and back is the size of the entry before
+ * it (its first three parts) as a varint stored byte-reversed, so it reads
+ * from the end.  A 12-byte member with a 5-digit score takes 17 bytes.
+ */
+#define MAX_VARINT 10
+#define MIN_ENTRY 3        /* empty member, one-byte score, one-byte back */
+#define INT_SCORE_LIMIT 9007199254740992.0 /* 2^53: every integer below is exact */
+
+static size_t varint_len(uint64_t v)
 {
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
 }
 
-static size_t entry_size(size_t len)
+static size_t put_varint(char *dst, uint64_t v)
 {
-    size_t n;
-    KVD_ASSERT(kvd_add_size(len, KVD_ZPACK_OVERHEAD, &n));
+    size_t n = 0;
+    do {
+        uint8_t b = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        dst[n++] = (char)(v != 0 ? (b | 0x80) : b);
+    } while (v != 0);
     return n;
+}
+
+/* Decode the varint at src (never past end); returns its length. */
+static size_t get_varint(const char *src, const char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (size_t n = 0; n < MAX_VARINT; n++) {
+        KVD_ASSERT(src + n < end);
+        uint8_t b = (uint8_t)src[n];
+        r |= (uint64_t)(b & 0x7f) << (7 * n);
+        if ((b & 0x80) == 0) {
+            *v = r;
+            return n + 1;
+        }
+    }
+    KVD_ASSERT(!"varint too long");
+    return 0;
+}
+
+/* The back size ending just before `end` (not before `start`). */
+static size_t get_back(const char *start, const char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (size_t n = 0; n < MAX_VARINT; n++) {
+        KVD_ASSERT(end - (ptrdiff_t)n - 1 >= start);
+        uint8_t b = (uint8_t)end[-(ptrdiff_t)n - 1];
+        r |= (uint64_t)(b & 0x7f) << (7 * n);
+        if ((b & 0x80) == 0) {
+            *v = r;
+            return n + 1;
+        }
+    }
+    KVD_ASSERT(!"back size too long");
+    return 0;
+}
+
+static void put_back(char *dst, uint64_t v)
+{
+    char tmp[MAX_VARINT];
+    size_t n = put_varint(tmp, v);
+    /* The continuation bits must run towards the entry's start: the byte
+     * read first (the last one) has them when more bytes follow. */
+    for (size_t i = 0; i < n; i++)
+        dst[i] = tmp[n - 1 - i];
+}
+
+/* An integral score within 2^53 is stored as a (zigzag) integer. */
+static bool score_as_int(double score, int64_t *i)
+{
+    if (!(score > -INT_SCORE_LIMIT && score < INT_SCORE_LIMIT))
+        return false;
+    int64_t v = (int64_t)score;
+    if ((double)v != score)
+        return false;
+    *i = v;
+    return true;
+}
+
+static uint64_t zigzag(int64_t i)
+{
+    return ((uint64_t)i << 1) ^ (uint64_t)(i >> 63);
+}
+
+static int64_t unzigzag(uint64_t u)
+{
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static size_t score_len(double score)
+{
+    int64_t i;
+    return score_as_int(score, &i) ? varint_len(zigzag(i) << 1) : 1 + sizeof(double);
+}
+
+static size_t put_score(char *dst, double score)
+{
+    int64_t i;
+    if (score_as_int(score, &i))
+        return put_varint(dst, zigzag(i) << 1);
+    dst[0] = 0x01;
+    memcpy(dst + 1, &score, sizeof(score));
+    return 1 + sizeof(double);
+}
+
+static size_t get_score(const char *src, const char *end, double *score)
+{
+    uint64_t v;
+    size_t n = get_varint(src, end, &v);
+    if ((v & 1) == 0) {
+        *score = (double)unzigzag(v >> 1);
+        return n;
+    }
+    KVD_ASSERT(v == 1 && src + n + sizeof(double) <= end);
+    memcpy(score, src + n, sizeof(double));
+    return n + sizeof(double);
+}
+
+/* Bytes of the entry for a member of len bytes and this score. */
+static size_t entry_size(size_t len, double score)
+{
+    size_t body;
+    KVD_ASSERT(kvd_add_size(len, varint_len(len) + score_len(score), &body));
+    return body + varint_len(body);
 }
 
 void kvd_zpack_init(kvd_zpack_t *p)
@@ -61,29 +184,33 @@ void kvd_zpack_copy(kvd_zpack_t *dst, const kvd_zpack_t *src)
 
 size_t kvd_zpack_read(const kvd_zpack_t *p, size_t off, kvd_zset_elem_t *el)
 {
-    KVD_DEBUG_ASSERT(off + KVD_ZPACK_OVERHEAD <= p->used);
-    uint32_t len = read_u32(p->buf + off);
-    el->m = p->buf + off + sizeof(uint32_t);
-    el->len = len;
-    memcpy(&el->score, el->m + len, sizeof(double));
-    return off + entry_size(len);
+    KVD_DEBUG_ASSERT(off + MIN_ENTRY <= p->used);
+    const char *end = p->buf + p->used, *e = p->buf + off;
+    uint64_t len;
+    size_t h = get_varint(e, end, &len);
+    KVD_ASSERT(len <= (uint64_t)(end - e - (ptrdiff_t)h));
+    el->m = e + h;
+    el->len = (size_t)len;
+    size_t body = h + (size_t)len + get_score(el->m + len, end, &el->score);
+    return off + body + varint_len(body);
 }
 
 size_t kvd_zpack_prev(const kvd_zpack_t *p, size_t off)
 {
-    KVD_ASSERT(off >= KVD_ZPACK_OVERHEAD && off <= p->used);
-    uint32_t len = read_u32(p->buf + off - sizeof(uint32_t));
-    size_t size = entry_size(len);
-    KVD_ASSERT(size <= off);
-    return off - size;
+    KVD_ASSERT(off >= MIN_ENTRY && off <= p->used);
+    uint64_t body;
+    size_t n = get_back(p->buf, p->buf + off, &body);
+    KVD_ASSERT(body + n <= off);
+    return off - n - (size_t)body;
 }
 
 size_t kvd_zpack_offset_of(const kvd_zpack_t *p, uint64_t rank)
 {
     KVD_ASSERT(rank < p->count);
     size_t off = 0;
+    kvd_zset_elem_t el;
     for (uint64_t i = 0; i < rank; i++)
-        off += entry_size(read_u32(p->buf + off));
+        off = kvd_zpack_read(p, off, &el);
     return off;
 }
 
@@ -97,15 +224,16 @@ bool kvd_zpack_find(const kvd_zpack_t *p, const char *m, size_t len, size_t *off
 {
     size_t o = 0;
     for (uint64_t i = 0; i < p->count; i++) {
-        uint32_t l = read_u32(p->buf + o);
-        if (l == len && memcmp(p->buf + o + sizeof(uint32_t), m, len) == 0) {
+        kvd_zset_elem_t el;
+        size_t next = kvd_zpack_read(p, o, &el);
+        if (el.len == len && (len == 0 || memcmp(el.m, m, len) == 0)) {
             if (off != NULL)
                 *off = o;
             if (rank != NULL)
                 *rank = i;
             return true;
         }
-        o += entry_size(l);
+        o = next;
     }
     return false;
 }
@@ -116,9 +244,14 @@ static void make_room(kvd_zpack_t *p, size_t off, size_t n)
     size_t need;
     KVD_ASSERT(kvd_add_size(p->used, n, &need));
     if (need > p->cap) {
-        size_t cap = p->cap < 64 ? 64 : p->cap;
-        while (cap < need)
-            KVD_ASSERT(kvd_mul_size(cap, 2, &cap));
+        /* Grow by an eighth, not by doubling: most packs are small and
+         * stay small (a million 5-member sets is the common shape), and
+         * every insert already moves O(n) bytes, so the extra reallocs
+         * cost nothing asymptotically; the allocator's size classes
+         * absorb most of them. */
+        size_t cap = need + need / 8;
+        if (cap < need)
+            cap = need;
         p->buf = kvd_realloc(p->buf, cap);
         p->cap = cap;
     }
@@ -141,14 +274,15 @@ void kvd_zpack_insert(kvd_zpack_t *p, const char *m, size_t len, double score)
             break;
         off = next;
     }
-    size_t size = entry_size(len);
+    size_t size = entry_size(len, score);
     make_room(p, off, size);
-    uint32_t l32 = (uint32_t)len;
     char *e = p->buf + off;
-    memcpy(e, &l32, sizeof(l32));
-    memcpy(e + sizeof(l32), m, len);
-    memcpy(e + sizeof(l32) + len, &score, sizeof(score));
-    memcpy(e + size - sizeof(l32), &l32, sizeof(l32));
+    size_t h = put_varint(e, len);
+    if (len > 0)
+        memcpy(e + h, m, len);
+    size_t body = h + len + put_score(e + h + len, score);
+    put_back(e + body, body);
+    KVD_ASSERT(body + varint_len(body) == size);
     p->count++;
 }
 
@@ -170,7 +304,8 @@ static void cut(kvd_zpack_t *p, size_t off, size_t n, uint64_t entries)
 
 void kvd_zpack_delete_at(kvd_zpack_t *p, size_t off)
 {
-    cut(p, off, entry_size(read_u32(p->buf + off)), 1);
+    kvd_zset_elem_t el;
+    cut(p, off, kvd_zpack_read(p, off, &el) - off, 1);
 }
 
 void kvd_zpack_delete_range(kvd_zpack_t *p, uint64_t start, uint64_t end)
@@ -179,8 +314,9 @@ void kvd_zpack_delete_range(kvd_zpack_t *p, uint64_t start, uint64_t end)
     if (start == end)
         return;
     size_t from = kvd_zpack_offset_of(p, start), to = from;
+    kvd_zset_elem_t el;
     for (uint64_t i = start; i < end; i++)
-        to += entry_size(read_u32(p->buf + to));
+        to = kvd_zpack_read(p, to, &el);
     cut(p, from, to - from, end - start);
 }
 
@@ -202,10 +338,10 @@ size_t kvd_zpack_max_member(const kvd_zpack_t *p)
 {
     size_t off = 0, max = 0;
     for (uint64_t i = 0; i < p->count; i++) {
-        uint32_t l = read_u32(p->buf + off);
-        if (l > max)
-            max = l;
-        off += entry_size(l);
+        kvd_zset_elem_t el;
+        off = kvd_zpack_read(p, off, &el);
+        if (el.len > max)
+            max = el.len;
     }
     return max;
 }
@@ -217,11 +353,12 @@ void kvd_zpack_verify(const kvd_zpack_t *p)
     size_t off = 0;
     kvd_zset_elem_t prev = {NULL, 0, 0};
     for (uint64_t i = 0; i < p->count; i++) {
-        KVD_ASSERT(off + KVD_ZPACK_OVERHEAD <= p->used);
+        KVD_ASSERT(off + MIN_ENTRY <= p->used);
         kvd_zset_elem_t el;
         size_t next = kvd_zpack_read(p, off, &el);
         KVD_ASSERT(next <= p->used);
-        KVD_ASSERT(read_u32(p->buf + next - sizeof(uint32_t)) == el.len);
+        KVD_ASSERT(next - off == entry_size(el.len, el.score));
+        KVD_ASSERT(kvd_zpack_prev(p, next) == off);
         KVD_ASSERT(el.score == el.score); /* never NaN */
         if (i > 0)
             KVD_ASSERT(kvd_zset_elem_cmp(prev.score, prev.m, prev.len, el.score, el.m, el.len) < 0);

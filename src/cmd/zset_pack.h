@@ -2,10 +2,15 @@
  * zset_pack.h - the compact ("listpack") encoding of a small sorted set:
  * one buffer of entries kept in (score, member) order.
  *
- * Entry layout, chosen so the buffer can be walked both ways without an
- * index (reverse ranges, ZPOPMAX):
+ * Entry layout, chosen to be small (a million 5-member sorted sets is a
+ * common shape) and walkable both ways without an index (reverse ranges,
+ * ZPOPMAX):
  *
- *     u32 len | member bytes | f64 score | u32 len
+ *     varint len | member bytes | score | back
+ *
+ * The score is a varint when it is an integer below 2^53 in magnitude,
+ * else a tag byte and the f64; `back` is the size of the first three parts
+ * as a byte-reversed varint, read from the end (zset_pack.c).
  *
  * Fields are unaligned and read with memcpy.  Every operation is O(n) in
  * the entries: the pack only holds up to zset-max-listpack-entries of them
@@ -32,9 +37,6 @@ typedef struct kvd_zpack {
     size_t used, cap;
     uint64_t count;
 } kvd_zpack_t;
-
-/* Bytes of entry overhead around the member: two lengths and the score. */
-#define KVD_ZPACK_OVERHEAD (2 * sizeof(uint32_t) + sizeof(double))
 
 void kvd_zpack_init(kvd_zpack_t *p);
 void kvd_zpack_release(kvd_zpack_t *p);

@@ -401,7 +401,9 @@ static bool score_below(const kvd_zset_elem_t *el, const void *arg)
 /* One random step on z and the model; checks what the step reads. */
 static void random_step(kvd_zset_t *z, const kvd_zset_ctx_t *ctx, uint64_t *rs)
 {
-    static const double scores[] = {0, -0.0, 1, 2, 2.5, -1, 1e300, INFINITY, -INFINITY, 3};
+    static const double scores[] = {0,   -0.0, 1,         2,         2.5,      -1,
+                                    1e300, INFINITY, -INFINITY, 3,     9007199254740991.0,
+                                    -9007199254740992.0, 123456789, 0.1, -5};
     char m[24];
     size_t len = (size_t)snprintf(m, sizeof(m), "m%" PRIu64, th_splitmix64(rs) % 60);
     if (th_splitmix64(rs) % 5 == 0)
@@ -447,6 +449,75 @@ static void random_step(kvd_zset_t *z, const kvd_zset_ctx_t *ctx, uint64_t *rs)
         ck_assert(el.len == model[r].len && memcmp(el.m, model[r].m, el.len) == 0);
     }
 }
+
+/* The pack's variable-size entries: every score form and member length
+ * round-trips, walks agree both ways, and small entries stay small. */
+START_TEST(pack_encoding_round_trips)
+{
+    static const double scores[] = {0,          1,          -1,         63,  64,   -64,
+                                    -65,        12345,      1.5,        -0.25, 1e300, -1e-300,
+                                    INFINITY,   -INFINITY,  9007199254740991.0,
+                                    -9007199254740991.0, 9007199254740992.0,
+                                    -9007199254740992.0, 4611686018427387904.0};
+    static const size_t lens[] = {1, 12, 127, 128, 300, 16383, 16384, 20000};
+    size_t n = KVD_ARRAY_LEN(scores);
+    char *m = kvd_calloc(1, 20001);
+    kvd_zpack_t p;
+    kvd_zpack_init(&p);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = i == 0 ? 0 : lens[i % KVD_ARRAY_LEN(lens)];
+        memset(m, 'a' + (int)i, len);
+        kvd_zpack_insert(&p, m, len, scores[i]);
+        kvd_zpack_verify(&p);
+    }
+    ck_assert_uint_eq(p.count, n);
+    /* Forward, then backward from the end: the same sequence reversed. */
+    kvd_zset_elem_t fwd[32], el;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        off = kvd_zpack_read(&p, off, &fwd[i]);
+        if (i > 0)
+            ck_assert(kvd_zset_elem_cmp(fwd[i - 1].score, fwd[i - 1].m, fwd[i - 1].len,
+                                        fwd[i].score, fwd[i].m, fwd[i].len) < 0);
+    }
+    ck_assert_uint_eq(off, p.used);
+    off = kvd_zpack_last(&p);
+    for (size_t i = n; i-- > 0;) {
+        kvd_zpack_read(&p, off, &el);
+        ck_assert_uint_eq(el.len, fwd[i].len);
+        ck_assert(memcmp(&el.score, &fwd[i].score, sizeof(double)) == 0);
+        if (i > 0)
+            off = kvd_zpack_prev(&p, off);
+    }
+    ck_assert_uint_eq(off, 0);
+    /* Every score reads back exactly. */
+    for (size_t i = 0; i < n; i++) {
+        size_t len = i == 0 ? 0 : lens[i % KVD_ARRAY_LEN(lens)];
+        memset(m, 'a' + (int)i, len);
+        uint64_t rank;
+        ck_assert(kvd_zpack_find(&p, m, len, &off, &rank));
+        kvd_zpack_read(&p, off, &el);
+        ck_assert(el.score == scores[i]);
+    }
+    ck_assert_uint_eq(kvd_zpack_max_member(&p), 20000);
+    kvd_zpack_delete_range(&p, 3, n - 3);
+    kvd_zpack_verify(&p);
+    ck_assert_uint_eq(p.count, 6);
+    kvd_zpack_delete_at(&p, kvd_zpack_offset_of(&p, 5));
+    kvd_zpack_delete_at(&p, 0);
+    kvd_zpack_verify(&p);
+    ck_assert_uint_eq(p.count, 4);
+    kvd_zpack_release(&p);
+    /* A 12-byte member with a 5-digit integer score: 1 + 12 + 3 + 1 bytes. */
+    kvd_zpack_insert(&p, "player:12345", 12, 54321);
+    ck_assert_uint_eq(p.used, 17);
+    kvd_zpack_insert(&p, "player:00001", 12, 2.5);
+    ck_assert_uint_eq(p.used, 17 + 1 + 12 + 9 + 1);
+    kvd_zpack_verify(&p);
+    kvd_zpack_release(&p);
+    kvd_free(m);
+}
+END_TEST
 
 START_TEST(against_model_randomized)
 {
@@ -512,6 +583,7 @@ int main(void)
     tcase_add_test(tc, encoding_conversions);
     tcase_add_test(tc, randmember_scan_and_hooks);
     tcase_add_test(tc, skiplist_scan_visits_everything);
+    tcase_add_test(tc, pack_encoding_round_trips);
     tcase_add_test(tc, against_model_randomized);
     tcase_add_test(tc, rows_match_redis_command_info);
     suite_add_tcase(s, tc);
