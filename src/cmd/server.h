@@ -14,6 +14,8 @@
 
 /* Procs and subcommand rows defined outside t_server.c, which owns the table. */
 void kvd_info_command(kvd_client_t *c);
+/* Redis's bytesToHuman: "1023B", "1.09M", "23.54G". */
+void kvd_info_bytes_human(char *buf, size_t len, uint64_t n);
 void kvd_command_command(kvd_client_t *c);
 extern kvd_command_t kvd_client_subcommands[];
 extern kvd_command_t kvd_command_subcommands[];

@@ -31,7 +31,7 @@ typedef void info_section_fn(kvd_shard_t *s, kvd_buf_t *out);
 /* ---- helpers ---- */
 
 /* Redis's bytesToHuman: "1023B", "1.09M", "23.54G". */
-static void bytes_human(char *buf, size_t len, uint64_t n)
+void kvd_info_bytes_human(char *buf, size_t len, uint64_t n)
 {
     static const char units[] = "KMGTP";
     double d = (double)n;
@@ -51,7 +51,7 @@ static void bytes_human(char *buf, size_t len, uint64_t n)
 static void field_human(kvd_buf_t *out, const char *name, uint64_t n)
 {
     char h[32];
-    bytes_human(h, sizeof(h), n);
+    kvd_info_bytes_human(h, sizeof(h), n);
     kvd_buf_printf(out, "%s:%llu\r\n%s_human:%s\r\n", name, (unsigned long long)n, name, h);
 }
 

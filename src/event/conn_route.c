@@ -365,11 +365,11 @@ bool kvd_conn_route(kvd_conn_t *conn)
     case KVD_ROUTE_REMOTE: remote(conn, rt.shard); break;
     case KVD_ROUTE_FANOUT:
         /* Split under the shards' locks, so that no transaction sees half
-         * an MSET or FLUSHALL; WATCH only registers, it needs none. */
-        if (is_named(cmd, "watch"))
-            fanout(conn, &rt);
-        else
+         * an MSET or FLUSHALL (WATCH and INFO need none). */
+        if (rt.locked)
             cross(conn);
+        else
+            fanout(conn, &rt);
         break;
     case KVD_ROUTE_SCAN: scan_route(conn, &rt); break;
     case KVD_ROUTE_CROSS: cross(conn); break;

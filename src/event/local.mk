@@ -3,7 +3,7 @@
 libkvd_a_SOURCES += \
 	src/event/worker.h src/event/worker.c \
 	src/event/conn.h src/event/conn.c src/event/conn_route.c \
-	src/event/route.h src/event/route.c src/event/router.h src/event/router.c \
+	src/event/route.h src/event/route.c src/event/route_info.c src/event/router.h src/event/router.c \
 	src/event/xshard.h src/event/xshard.c
 
 check_PROGRAMS += t/unit/test_route

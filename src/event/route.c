@@ -41,18 +41,19 @@ typedef struct fan_rule {
     kvd_merge_t merge;
     bool by_key;
     int key_step;
+    bool unlocked; /* reads no keys (WATCH registers, INFO counts) */
 } fan_rule_t;
 
 /* Commands split per shard; everything else with keys on several shards
  * is CROSS. */
 static const fan_rule_t fan_rules[] = {
-    {"mget", KVD_MERGE_MGET, true, 1},     {"mset", KVD_MERGE_OK, true, 2},
-    {"del", KVD_MERGE_SUM, true, 1},       {"unlink", KVD_MERGE_SUM, true, 1},
-    {"exists", KVD_MERGE_SUM, true, 1},    {"touch", KVD_MERGE_SUM, true, 1},
-    {"watch", KVD_MERGE_OK, true, 1},      {"dbsize", KVD_MERGE_SUM, false, 0},
-    {"keys", KVD_MERGE_CONCAT, false, 0},  {"flushdb", KVD_MERGE_OK, false, 0},
-    {"flushall", KVD_MERGE_OK, false, 0},  {"swapdb", KVD_MERGE_OK, false, 0},
-    {"randomkey", KVD_MERGE_FIRST, false, 0},
+    {"mget", KVD_MERGE_MGET, true, 1, false},     {"mset", KVD_MERGE_OK, true, 2, false},
+    {"del", KVD_MERGE_SUM, true, 1, false},       {"unlink", KVD_MERGE_SUM, true, 1, false},
+    {"exists", KVD_MERGE_SUM, true, 1, false},    {"touch", KVD_MERGE_SUM, true, 1, false},
+    {"watch", KVD_MERGE_OK, true, 1, true},       {"dbsize", KVD_MERGE_SUM, false, 0, false},
+    {"keys", KVD_MERGE_CONCAT, false, 0, false},  {"flushdb", KVD_MERGE_OK, false, 0, false},
+    {"flushall", KVD_MERGE_OK, false, 0, false},  {"swapdb", KVD_MERGE_OK, false, 0, false},
+    {"randomkey", KVD_MERGE_FIRST, false, 0, false}, {"info", KVD_MERGE_INFO, false, 0, true},
 };
 
 static const fan_rule_t *fan_rule(const kvd_command_t *cmd)
@@ -76,6 +77,7 @@ void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out)
     if (rule != NULL && !rule->by_key) {
         out->kind = KVD_ROUTE_FANOUT;
         out->merge = rule->merge;
+        out->locked = !rule->unlocked;
         return;
     }
     if (cmd->parent == NULL && strcmp(cmd->name, "scan") == 0) {
@@ -106,6 +108,7 @@ void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out)
     } else if (rule != NULL) {
         out->kind = KVD_ROUTE_FANOUT;
         out->merge = rule->merge;
+        out->locked = !rule->unlocked;
         out->by_key = true;
         out->key_step = rule->key_step;
     } else {
@@ -321,6 +324,7 @@ void kvd_route_merge(kvd_merge_t how, kvd_buf_t *parts, int nparts, const int *o
     case KVD_MERGE_OK: kvd_reply_ok(out); break;
     case KVD_MERGE_CONCAT: merge_concat(parts, nparts, out); break;
     case KVD_MERGE_MGET: merge_mget(parts, nparts, order, nkeys, out); break;
+    case KVD_MERGE_INFO: kvd_route_merge_info(parts, nparts, out); break;
     case KVD_MERGE_FIRST:
         for (int i = 0; i < nparts; i++) {
             if (parts[i].len > 0 && parts[i].data[0] == '$' && parts[i].data[1] != '-') {

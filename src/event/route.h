@@ -42,10 +42,13 @@ typedef enum {
     KVD_MERGE_CONCAT,   /* arrays joined: KEYS */
     KVD_MERGE_MGET,     /* elements back in key order */
     KVD_MERGE_FIRST,    /* the first non-nil in part order: RANDOMKEY */
+    KVD_MERGE_INFO,     /* INFO texts added up (route_info.c) */
 } kvd_merge_t;
 
 typedef struct kvd_route {
     kvd_route_kind_t kind;
+    bool locked;           /* FANOUT: under the shards' locks (xshard.h), so
+                            * no transaction sees half of it */
     int shard;             /* REMOTE, SCAN: the target */
     kvd_merge_t merge;     /* FANOUT */
     bool by_key;           /* FANOUT: split by key (else: the same argv to every shard) */
@@ -97,6 +100,9 @@ size_t kvd_route_reply_len(const char *p, size_t n);
  */
 void kvd_route_merge(kvd_merge_t how, kvd_buf_t *parts, int nparts, const int *order, int nkeys,
                      kvd_buf_t *out);
+
+/* INFO: every shard's text added up into one (route_info.c). */
+void kvd_route_merge_info(const kvd_buf_t *parts, int nparts, kvd_buf_t *out);
 
 /* SCAN: split a client cursor; rewrite the shard's reply cursor. */
 bool kvd_route_scan_cursor(const kvd_arg_t *a, int *shard, uint64_t *inner);
