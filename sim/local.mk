@@ -6,7 +6,8 @@ sim_kvd_sim_SOURCES = \
 	sim/sim_env.h sim/sim_env.c \
 	sim/workload.h sim/workload.c \
 	sim/model.h sim/model.c sim/model_cmd.c \
-	sim/trace.h sim/trace.c
+	sim/trace.h sim/trace.c \
+	sim/linearize.h sim/linearize.c
 sim_kvd_sim_CFLAGS = $(AM_CFLAGS)
 sim_kvd_sim_LDADD = $(KVD_LIBS)
 
@@ -18,3 +19,10 @@ SEEDS ?= 50
 sim: sim/kvd-sim
 	KVD_TOP_BUILDDIR='$(abs_top_builddir)' SEEDS='$(SEEDS)' $(SHELL) $(srcdir)/sim/run-seeds.sh
 .PHONY: sim
+
+# The linearizability checker, tested on its own.
+check_PROGRAMS += t/unit/test_linearize
+TESTS += t/unit/test_linearize
+t_unit_test_linearize_SOURCES = t/unit/test_linearize.c sim/linearize.h sim/linearize.c
+t_unit_test_linearize_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sim
+t_unit_test_linearize_LDADD = $(UNIT_LIBS)
