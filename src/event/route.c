@@ -5,6 +5,7 @@
 #include "core/slot.h"
 #include "core/util.h"
 #include "cmd/shard.h"
+#include "cmd/sort_pattern.h"
 #include "proto/reply.h"
 
 static uint16_t slot_shard[KVD_SLOTS];
@@ -66,6 +67,27 @@ static const fan_rule_t *fan_rule(const kvd_command_t *cmd)
     return NULL;
 }
 
+int kvd_route_sort_patterns(const kvd_client_t *c, const kvd_arg_t **pats, int max)
+{
+    const kvd_command_t *cmd = c->cmd;
+    if (cmd->parent != NULL || (strcmp(cmd->name, "sort") != 0 && strcmp(cmd->name, "sort_ro") != 0))
+        return 0;
+    int n = 0;
+    for (int j = 2; j < c->argc; j++) {
+        const kvd_arg_t *a = &c->argv[j];
+        if (kvd_arg_is(a, "limit")) {
+            j += 2;
+        } else if (kvd_arg_is(a, "store")) {
+            j++;
+        } else if ((kvd_arg_is(a, "by") || kvd_arg_is(a, "get")) && j + 1 < c->argc) {
+            const kvd_arg_t *pat = &c->argv[++j];
+            if (kvd_sort_pattern_has_star(pat->ptr, pat->len) && n < max)
+                pats[n++] = pat;
+        }
+    }
+    return n;
+}
+
 void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -100,6 +122,12 @@ void kvd_route_plan(const kvd_client_t *c, kvd_route_t *out)
     }
     if (keys != stack)
         kvd_free(keys);
+    /* SORT's BY and GET read keys named by the elements: anywhere. */
+    const kvd_arg_t *pat;
+    if (n > 0 && kvd_route_sort_patterns(c, &pat, 1) > 0) {
+        out->kind = KVD_ROUTE_CROSS;
+        return;
+    }
     if (n <= 0 || (same && first == self_shard))
         return;
     if (same) {

@@ -87,6 +87,10 @@ void kvd_route_split_free(kvd_split_t *sp);
  * text); false when c's cursor names no shard. */
 bool kvd_route_scan_argv(const kvd_client_t *c, kvd_arg_t *argv, char cur[24], int *shard);
 
+/* SORT/SORT_RO: the BY and GET patterns that name other keys (at most
+ * max of them into pats); 0 for any other command. */
+int kvd_route_sort_patterns(const kvd_client_t *c, const kvd_arg_t **pats, int max);
+
 /* Append argv as a RESP multibulk. */
 void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
 

@@ -7,6 +7,7 @@
 #include "aof/aof.h"
 #include "cmd/multi.h"
 #include "cmd/shard.h"
+#include "cmd/sort_pattern.h"
 #include "core/log.h"
 #include "proto/reply.h"
 
@@ -22,6 +23,8 @@ typedef enum {
 
 typedef struct xkey {
     int shard, db;
+    int round;        /* the PULL that fetches it (SORT's patterns need a second) */
+    kvd_buf_t name;   /* owned copy, for keys made from SORT patterns */
     kvd_arg_t key;
     kvd_buf_t before; /* its rebuild commands when pulled; empty: absent */
 } xkey_t;
@@ -53,7 +56,8 @@ struct kvd_xtx {
     kvd_merge_t merge;
     int scan_shard;
     xkey_t *keys;
-    int nkeys;
+    int nkeys, keys_cap;
+    int round;
 };
 
 /* The private shard cross-shard commands run in, and its client. */
@@ -322,7 +326,8 @@ static void collect_keys(kvd_xtx_t *tx)
     kvd_client_t *c = &tx->lc;
     int *idx = kvd_calloc((size_t)c->argc, sizeof(*idx));
     int n = kvd_command_find_keys(c->cmd, c->argc, c->argv, idx, c->argc);
-    tx->keys = kvd_calloc((size_t)(n > 0 ? n : 1), sizeof(*tx->keys));
+    tx->keys_cap = n > 0 ? n : 1;
+    tx->keys = kvd_calloc((size_t)tx->keys_cap, sizeof(*tx->keys));
     tx->nkeys = 0;
     for (int k = 0; k < n; k++) {
         const kvd_arg_t *a = &c->argv[idx[k]];
@@ -372,7 +377,7 @@ static void on_pull(void *arg, int shard, const char *data, size_t len)
     KVD_ASSERT(st == KVD_RESP_OK);
     int i = 0;
     for (int k = 0; k < tx->nkeys; k++) {
-        if (tx->keys[k].shard != shard)
+        if (tx->keys[k].shard != shard || tx->keys[k].round != tx->round)
             continue;
         KVD_ASSERT(i < got.argc);
         kvd_buf_append(&tx->keys[k].before, got.v[i].ptr, got.v[i].len);
@@ -383,26 +388,26 @@ static void on_pull(void *arg, int shard, const char *data, size_t len)
     advance(tx);
 }
 
-static void start_cross(kvd_xtx_t *tx)
+/* PULL the keys of this round from their owners (ours are copied here). */
+static void pull_round(kvd_xtx_t *tx)
 {
-    collect_keys(tx);
     tx->step = STEP_PULL;
     for (int s = 0; s < tx->nshards; s++) {
         kvd_buf_t payload = KVD_BUF_INIT;
         int words = 0;
         for (int k = 0; k < tx->nkeys; k++)
-            words += tx->keys[k].shard == s ? 2 : 0;
+            words += tx->keys[k].shard == s && tx->keys[k].round == tx->round ? 2 : 0;
         if (words == 0)
             continue;
         if (s == kvd_route_self()) {
             for (int k = 0; k < tx->nkeys; k++)
-                if (tx->keys[k].shard == s)
+                if (tx->keys[k].shard == s && tx->keys[k].round == tx->round)
                     serialize_key(home(tx), &tx->keys[k], &tx->keys[k].before);
             continue;
         }
         kvd_reply_array(&payload, words);
         for (int k = 0; k < tx->nkeys; k++) {
-            if (tx->keys[k].shard != s)
+            if (tx->keys[k].shard != s || tx->keys[k].round != tx->round)
                 continue;
             char num[16];
             int len = snprintf(num, sizeof(num), "%d", tx->keys[k].db);
@@ -411,6 +416,99 @@ static void start_cross(kvd_xtx_t *tx)
         }
         send_step(tx, s, KVD_MSG_PULL, &payload, s, on_pull);
     }
+}
+
+static void start_cross(kvd_xtx_t *tx)
+{
+    collect_keys(tx);
+    tx->round = 0;
+    pull_round(tx);
+}
+
+/* The elements of a pulled list, set or sorted set: the items of its
+ * rebuild commands (RPUSH/SADD k items, ZADD k score member ...). */
+static int stream_elements(const kvd_buf_t *stream, kvd_buf_t *copy, kvd_arg_t **out, int *cap)
+{
+    kvd_buf_append(copy, stream->data, stream->len);
+    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
+                                .max_inline_len = 64 * 1024};
+    int n = 0;
+    size_t off = 0;
+    for (size_t guard = 0; off < copy->len && guard < copy->len; guard++) {
+        kvd_resp_parser_t parser;
+        kvd_resp_parser_init(&parser);
+        kvd_argv_t argv = KVD_ARGV_INIT, *a = &argv;
+        kvd_resp_status_t st = kvd_resp_parse(&parser, copy->data + off, copy->len - off, a,
+                                              &limits);
+        KVD_ASSERT(st == KVD_RESP_OK);
+        off += parser.consumed;
+        bool zadd = a->argc > 0 && kvd_arg_is(&a->v[0], "zadd");
+        if (a->argc < 3 || !(zadd || kvd_arg_is(&a->v[0], "rpush") || kvd_arg_is(&a->v[0], "sadd")))
+            continue;
+        for (int i = zadd ? 3 : 2; i < a->argc; i += zadd ? 2 : 1) {
+            if (n == *cap) {
+                *cap = *cap ? *cap * 2 : 64;
+                *out = kvd_realloc(*out, (size_t)*cap * sizeof(**out));
+            }
+            (*out)[n++] = a->v[i]; /* points into copy (parsed in place) */
+        }
+        kvd_argv_free(&argv);
+    }
+    return n;
+}
+
+static void add_key(kvd_xtx_t *tx, const char *p, size_t len, int db)
+{
+    for (int j = 0; j < tx->nkeys; j++)
+        if (tx->keys[j].db == db && tx->keys[j].key.len == len &&
+            memcmp(tx->keys[j].key.ptr, p, len) == 0)
+            return;
+    if (tx->nkeys == tx->keys_cap) {
+        tx->keys_cap = tx->keys_cap ? tx->keys_cap * 2 : 16;
+        tx->keys = kvd_realloc(tx->keys, (size_t)tx->keys_cap * sizeof(*tx->keys));
+    }
+    xkey_t *x = &tx->keys[tx->nkeys++];
+    memset(x, 0, sizeof(*x));
+    kvd_buf_append(&x->name, p, len);
+    kvd_buf_append_char(&x->name, '\0');
+    x->key.ptr = x->name.data;
+    x->key.len = len;
+    x->db = db;
+    x->round = tx->round;
+    x->shard = kvd_route_shard_of(p, len);
+}
+
+/* SORT with BY/GET patterns: pull the keys its elements name.  False
+ * when there is nothing more to pull. */
+static bool pull_sort_patterns(kvd_xtx_t *tx)
+{
+    const kvd_arg_t *pats[64];
+    int npats = kvd_route_sort_patterns(&tx->lc, pats, 64);
+    if (npats == 0 || tx->round > 0 || tx->nkeys == 0)
+        return false;
+    const xkey_t *src = &tx->keys[0];
+    KVD_ASSERT(src->key.ptr == tx->lc.argv[1].ptr);
+    kvd_buf_t copy = KVD_BUF_INIT, name = KVD_BUF_INIT;
+    kvd_arg_t *elems = NULL;
+    int cap = 0;
+    int nelems = stream_elements(&src->before, &copy, &elems, &cap);
+    tx->round = 1;
+    for (int p = 0; p < npats; p++) {
+        kvd_sort_pattern_t pat;
+        kvd_sort_pattern_parse(&pat, pats[p]->ptr, pats[p]->len);
+        for (int e = 0; e < nelems && pat.has_star && !pat.self; e++) {
+            kvd_buf_clear(&name);
+            kvd_buf_append(&name, pat.p, pat.prefix_len);
+            kvd_buf_append(&name, elems[e].ptr, elems[e].len);
+            kvd_buf_append(&name, pat.p + pat.suffix_off, pat.suffix_len);
+            add_key(tx, name.data, name.len, tx->lc.db_index);
+        }
+    }
+    kvd_free(elems);
+    kvd_buf_free(&copy);
+    kvd_buf_free(&name);
+    pull_round(tx);
+    return true;
 }
 
 static void on_pushed(void *arg, int part, const char *data, size_t len)
@@ -495,11 +593,13 @@ static void run_cross(kvd_xtx_t *tx)
 
 static void finish_cross(kvd_xtx_t *tx)
 {
-    for (int k = 0; k < tx->nkeys; k++)
+    for (int k = 0; k < tx->nkeys; k++) {
         kvd_buf_free(&tx->keys[k].before);
+        kvd_buf_free(&tx->keys[k].name);
+    }
     kvd_free(tx->keys);
     tx->keys = NULL;
-    tx->nkeys = 0;
+    tx->nkeys = tx->keys_cap = 0;
 }
 
 /* Start command `next`; its step is STEP_NONE when it finished at once. */
@@ -538,6 +638,8 @@ static void step_done(kvd_xtx_t *tx)
             finish_cross(tx);
             break;
         }
+        if (pull_sort_patterns(tx))
+            return; /* a second round of copies */
         run_cross(tx);
         return; /* now waiting for the pushes */
     case STEP_PUSH: finish_cross(tx); break;
