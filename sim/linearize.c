@@ -301,6 +301,8 @@ static bool res_value(const ctx_t *c, int i, uint32_t id)
 static bool getrange_matches(const lin_op_t *op, const char *v, size_t n)
 {
     int64_t len = (int64_t)n, s = op->a, e = op->b;
+    if (s < 0 && e < 0 && s > e) /* Redis decides this before clamping */
+        return op->rkind == LIN_R_BULK && op->rlen == 0;
     if (s < 0)
         s += len;
     if (e < 0)

@@ -7,7 +7,8 @@ sim_kvd_sim_SOURCES = \
 	sim/workload.h sim/workload.c \
 	sim/model.h sim/model.c sim/model_cmd.c \
 	sim/trace.h sim/trace.c \
-	sim/linearize.h sim/linearize.c
+	sim/linearize.h sim/linearize.c \
+	sim/history.h sim/history.c
 sim_kvd_sim_CFLAGS = $(AM_CFLAGS)
 sim_kvd_sim_LDADD = $(KVD_LIBS)
 

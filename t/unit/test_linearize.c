@@ -284,6 +284,9 @@ START_TEST(string_edits)
                            .rbulk = "ab\0\0xy", .rlen = 6});
     lin_add(h, &(lin_op_t){.kind = LIN_GETRANGE, .a = -2, .b = -1, .call = 6, .ret = 7,
                            .rkind = LIN_R_BULK, .rbulk = "xy", .rlen = 2});
+    /* Both ends negative and start after end: empty before any clamping. */
+    lin_add(h, &(lin_op_t){.kind = LIN_GETRANGE, .a = -1, .b = -9, .call = 6, .ret = 7,
+                           .rkind = LIN_R_BULK, .rbulk = "", .rlen = 0});
     intop(LIN_STRLEN, 8, 9, 0, LIN_R_INT, 6);
     lin_add(h, &(lin_op_t){.kind = LIN_GETDEL, .call = 10, .ret = 11, .rkind = LIN_R_BULK,
                            .rbulk = "ab\0\0xy", .rlen = 6});
