@@ -436,7 +436,7 @@ static void handle_lock(int from, const kvd_ring_hdr_t *h)
     lock_take(from, h->conn_id);
     kvd_dict_pos_t pos;
     proxy_t *p = proxy_find(from, h->conn_id, &pos);
-    bool dirty = p != NULL && kvd_multi_watch_dirty(&p->c);
+    bool dirty = p != NULL && (h->kind & KVD_MSG_EXEC) && kvd_multi_watch_dirty(&p->c);
     kvd_buf_t reply = KVD_BUF_INIT;
     kvd_buf_append_str(&reply, dirty ? "+DIRTY\r\n" : "+OK\r\n");
     send_reply(from, h->seq, h->conn_id, &reply);

@@ -35,8 +35,9 @@ enum {
     KVD_MSG_BATCH = 1u << 8,    /* COMMAND flag: run them all, reply with the last */
     KVD_MSG_NOREPLY = 1u << 9,  /* COMMAND flag: no reply wanted */
     /* Cross-shard transactions (xshard.h), all sent for connection conn_id: */
-    KVD_MSG_LOCK = 1u << 10,    /* hold this shard for it; answers +OK, or +DIRTY when
-                                 * the connection's WATCHed keys here were touched */
+    KVD_MSG_LOCK = 1u << 10,    /* hold this shard for it; answers +OK (with EXEC: +DIRTY
+                                 * when the connection's WATCHed keys here were touched) */
+    KVD_MSG_EXEC = 1u << 14,    /* LOCK flag: for EXEC, which ends the connection's WATCHes */
     KVD_MSG_UNLOCK = 1u << 11,  /* release it; the answer leaves once its writes are in the AOF */
     KVD_MSG_PULL = 1u << 12,    /* payload: (db, key) pairs; answer: their rebuild commands */
     KVD_MSG_TXSTEP = 1u << 13,  /* a step of the transaction: blocking commands do not block */

@@ -199,7 +199,7 @@ static bool lock_next(kvd_xtx_t *tx)
         kvd_router_lock_self(tx->conn_id, on_lock, tx); /* may answer at once */
     } else {
         kvd_buf_t none = KVD_BUF_INIT;
-        send_step(tx, s, KVD_MSG_LOCK, &none, s, on_lock);
+        send_step(tx, s, KVD_MSG_LOCK | (tx->is_exec ? KVD_MSG_EXEC : 0), &none, s, on_lock);
     }
     return true;
 }
