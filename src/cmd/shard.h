@@ -30,6 +30,9 @@ typedef struct kvd_shard_stats {
     uint64_t total_error_replies;
     uint64_t unexpected_error_replies;
     uint64_t client_query_buffer_limit_disconnections;
+    /* Client commands by where they ran: here, on the one other shard that
+     * owns their keys (over a ring), or split or locked over several. */
+    uint64_t routed_local, routed_remote, routed_cross;
     kvd_db_stats_t db; /* expired_keys, keyspace_hits/misses */
     kvd_errorstat_t errors[KVD_MAX_ERROR_CODES];
     int nerrors;
@@ -70,6 +73,9 @@ struct kvd_shard {
     struct kvd_watches *watches;   /* keys clients WATCH (multi.h) */
     int in_exec;                   /* EXEC is running its queue */
     struct kvd_aof *aof;           /* the append-only file (aof/aof.h), NULL when off */
+    /* Several shards: the stand-in running commands here for connection
+     * conn_id of another worker, or NULL (set by the router). */
+    kvd_client_t *(*find_proxy)(uint64_t conn_id);
 };
 
 /* Process-wide shard of this worker (one per worker process). */

@@ -313,6 +313,14 @@ static void client_unblock_command(kvd_client_t *c)
         kvd_reply_int(c->reply, 1);
         return;
     }
+    /* With several shards the command may block here for a connection of
+     * another worker (every worker is asked). */
+    kvd_client_t *t = s->find_proxy != NULL && id > 0 ? s->find_proxy((uint64_t)id) : NULL;
+    if (t != NULL && (t->flags & KVD_CLIENT_BLOCKED)) {
+        kvd_blocking_unblock(t, c->argc == 4 && kvd_arg_is(&c->argv[3], "error"));
+        kvd_reply_int(c->reply, 1);
+        return;
+    }
     kvd_reply_int(c->reply, 0);
 }
 

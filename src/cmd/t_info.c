@@ -329,6 +329,11 @@ static void info_stats(kvd_shard_t *s, kvd_buf_t *out)
                    "reply_buffer_expands:0\r\n",
                    (unsigned long long)st->unexpected_error_replies,
                    (unsigned long long)st->total_error_replies);
+    /* kvd's own: where client commands ran (several shards). */
+    kvd_buf_printf(out, "kvd_commands_local:%llu\r\nkvd_commands_routed:%llu\r\n"
+                   "kvd_commands_cross_shard:%llu\r\n",
+                   (unsigned long long)st->routed_local, (unsigned long long)st->routed_remote,
+                   (unsigned long long)st->routed_cross);
 }
 
 /* ---- # Replication, # CPU, # Modules, # Cluster ---- */

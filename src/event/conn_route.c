@@ -360,6 +360,10 @@ bool kvd_conn_route(kvd_conn_t *conn)
     }
     kvd_route_t rt;
     kvd_route_plan(c, &rt);
+    kvd_shard_stats_t *st = &c->shard->stats;
+    st->routed_local += rt.kind == KVD_ROUTE_LOCAL;
+    st->routed_remote += rt.kind == KVD_ROUTE_REMOTE || rt.kind == KVD_ROUTE_SCAN;
+    st->routed_cross += rt.kind == KVD_ROUTE_FANOUT || rt.kind == KVD_ROUTE_CROSS;
     switch (rt.kind) {
     case KVD_ROUTE_LOCAL: run_local(conn); break;
     case KVD_ROUTE_REMOTE: remote(conn, rt.shard); break;

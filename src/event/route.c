@@ -57,10 +57,15 @@ static const fan_rule_t fan_rules[] = {
     {"randomkey", KVD_MERGE_FIRST, false, 0, false}, {"info", KVD_MERGE_INFO, false, 0, true},
 };
 
+/* CLIENT UNBLOCK: the blocked command may wait on any shard. */
+static const fan_rule_t unblock_rule = {"client|unblock", KVD_MERGE_SUM, false, 0, true};
+
 static const fan_rule_t *fan_rule(const kvd_command_t *cmd)
 {
     if (cmd->parent != NULL)
-        return NULL;
+        return strcmp(cmd->parent->name, "client") == 0 && strcmp(cmd->name, "unblock") == 0
+                   ? &unblock_rule
+                   : NULL;
     for (size_t i = 0; i < KVD_ARRAY_LEN(fan_rules); i++)
         if (strcmp(cmd->name, fan_rules[i].name) == 0)
             return &fan_rules[i];

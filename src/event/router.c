@@ -791,6 +791,14 @@ static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
     ev_idle_stop(loop, w);
 }
 
+static kvd_client_t *find_proxy(uint64_t conn_id)
+{
+    kvd_dict_pos_t pos;
+    int from = conn_id > 0 ? (int)((conn_id - 1) % (uint64_t)R.n) : -1;
+    proxy_t *p = from >= 0 && from != R.self ? proxy_find(from, conn_id, &pos) : NULL;
+    return p != NULL ? &p->c : NULL;
+}
+
 void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard)
 {
     kvd_route_init(shard->nshards, shard->id);
@@ -800,6 +808,7 @@ void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard)
     R.self = shard->id;
     R.n = shard->nshards;
     R.shard = shard;
+    shard->find_proxy = find_proxy;
     R.loop = loop;
     R.peers = kvd_calloc((size_t)R.n, sizeof(*R.peers));
     kvd_dict_init(&R.requests, &request_type, 0x726f757465723121ULL, (uint64_t)shard->id);
