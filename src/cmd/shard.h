@@ -76,6 +76,8 @@ struct kvd_shard {
     /* Several shards: the stand-in running commands here for connection
      * conn_id of another worker, or NULL (set by the router). */
     kvd_client_t *(*find_proxy)(uint64_t conn_id);
+    /* Blocking commands over keys of several shards, waiting (xshard.c). */
+    uint64_t cross_blocked;
 };
 
 /* Process-wide shard of this worker (one per worker process). */

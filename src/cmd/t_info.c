@@ -137,8 +137,8 @@ static void info_clients(kvd_shard_t *s, kvd_buf_t *out)
                    "client_recent_max_input_buffer:%zu\r\nclient_recent_max_output_buffer:%zu\r\n"
                    "blocked_clients:%llu\r\ntracking_clients:0\r\nclients_in_timeout_table:%llu\r\n",
                    (unsigned long long)s->nclients, s->cfg->maxclients, max_in, max_out,
-                   (unsigned long long)kvd_blocking_count(s->blocking),
-                   (unsigned long long)kvd_blocking_count(s->blocking));
+                   (unsigned long long)(kvd_blocking_count(s->blocking) + s->cross_blocked),
+                   (unsigned long long)(kvd_blocking_count(s->blocking) + s->cross_blocked));
 }
 
 /* ---- # Memory ---- */

@@ -134,6 +134,11 @@ bool kvd_router_active(void)
     return R.active;
 }
 
+struct ev_loop *kvd_router_loop(void)
+{
+    return R.loop;
+}
+
 /* ---- sending ---- */
 
 /* Push what fits of peer `to`'s queue into the ring. */

@@ -56,6 +56,7 @@ extern kvd_shm_t *kvd_router_shm;
 /* Worker start: bind the rings of worker `self`, watch its eventfd. */
 void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard);
 bool kvd_router_active(void);
+struct ev_loop *kvd_router_loop(void);
 
 /* Send payload (RESP) to shard `to` for pending part `part`; 0 is never a
  * valid sequence.  flags: KVD_MSG_BATCH / KVD_MSG_NOREPLY. */

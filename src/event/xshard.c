@@ -58,7 +58,13 @@ struct kvd_xtx {
     xkey_t *keys;
     int nkeys, keys_cap;
     int round;
+    /* A blocking command over several shards that found nothing: it runs
+     * again every POLL_MS until it serves or its timeout passes. */
+    int64_t deadline_ms; /* 0: none yet; -1: no timeout */
+    ev_timer poll;
 };
+
+#define POLL_MS 10
 
 /* The private shard cross-shard commands run in, and its client. */
 static kvd_shard_t *scratch;
@@ -647,10 +653,71 @@ static void step_done(kvd_xtx_t *tx)
     tx->step = STEP_NONE;
 }
 
+/* ---- a blocking command over several shards ---- */
+
+static bool is_null_reply(const kvd_buf_t *b)
+{
+    return b->len == 5 && (memcmp(b->data, "*-1\r\n", 5) == 0 || memcmp(b->data, "$-1\r\n", 5) == 0);
+}
+
+/* The timeout argument in seconds: BLMPOP/BZMPOP put it first. */
+static double block_timeout(const kvd_xtx_t *tx)
+{
+    const kvd_arg_t *argv = tx->argv[0];
+    int argc = tx->argc[0];
+    bool first = kvd_arg_is(&argv[0], "blmpop") || kvd_arg_is(&argv[0], "bzmpop");
+    return strtod(first ? argv[1].ptr : argv[argc - 1].ptr, NULL);
+}
+
+static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    KVD_UNUSED(loop);
+    KVD_UNUSED(revents);
+    kvd_xtx_t *tx = w->data;
+    tx->phase = XS_LOCKING;
+    tx->lock_at = 0;
+    tx->next = 0;
+    kvd_buf_clear(&tx->out);
+    advance(tx);
+}
+
+/* True when the transaction waits to run again instead of answering. */
+static bool keep_blocking(kvd_xtx_t *tx)
+{
+    if (tx->is_exec || tx->fail.len > 0 || !is_null_reply(&tx->out))
+        return false;
+    kvd_client_t probe = tx->lc;
+    probe.argc = tx->argc[0];
+    probe.argv = tx->argv[0];
+    const kvd_command_t *cmd = kvd_dispatch_peek(&probe);
+    if (cmd == NULL || !(cmd->flags & KVD_CMD_BLOCKING) || tx->conn == NULL)
+        return false;
+    kvd_shard_t *s = home(tx);
+    int64_t now = (int64_t)kvd_env_now_ms(s->env);
+    if (tx->deadline_ms == 0) {
+        double t = block_timeout(tx);
+        tx->deadline_ms = t > 0 ? now + (int64_t)(t * 1000) : -1;
+        s->cross_blocked++;
+        ev_timer_init(&tx->poll, poll_cb, POLL_MS / 1000.0, 0);
+        tx->poll.data = tx;
+    }
+    if (tx->deadline_ms > 0 && now >= tx->deadline_ms)
+        return false;
+    ev_timer_set(&tx->poll, POLL_MS / 1000.0, 0);
+    ev_timer_start(kvd_router_loop(), &tx->poll);
+    return true;
+}
+
 /* ---- the whole ---- */
 
 static void complete(kvd_xtx_t *tx)
 {
+    if (keep_blocking(tx))
+        return;
+    if (tx->deadline_ms != 0) {
+        home(tx)->cross_blocked--;
+        ev_timer_stop(kvd_router_loop(), &tx->poll);
+    }
     kvd_buf_t reply = KVD_BUF_INIT;
     if (tx->fail.len > 0) {
         kvd_buf_append(&reply, tx->fail.data, tx->fail.len);
@@ -707,7 +774,8 @@ static void advance(kvd_xtx_t *tx)
             tx->phase = XS_DONE;
             unlock_all(tx);
         } else {
-            complete(tx);
+            tx->busy = false;
+            complete(tx); /* frees it, or sets it to run again later */
             return;
         }
     }
@@ -750,4 +818,10 @@ void kvd_xshard_orphan(kvd_xtx_t *tx)
 {
     tx->conn = NULL;
     tx->p = NULL;
+    if (tx->deadline_ms != 0 && tx->phase == XS_DONE && !tx->busy &&
+        ev_is_active(&tx->poll)) {
+        /* Waiting between two tries: nothing is held, finish now. */
+        ev_timer_stop(kvd_router_loop(), &tx->poll);
+        complete(tx);
+    }
 }
