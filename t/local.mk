@@ -1,5 +1,5 @@
 # t/: integration tests against the real binary, and the Redis Tcl suite runner.
-TESTS += t/integration/run.sh t/compat/selftest.sh t/compat/run.sh
+TESTS += t/integration/run.sh t/compat/selftest.sh t/compat/run.sh t/compat/run-shards.sh
 EXTRA_DIST += t/integration t/compat
 
 # Directories are copied whole into the tarball; drop what a run leaves behind.
@@ -12,4 +12,4 @@ dist-hook:
 
 # Logs of the compatibility runner live in the build tree.
 clean-local:
-	rm -rf t/compat/logs-kvd t/compat/logs-redis t/compat/work.*
+	rm -rf t/compat/logs-kvd t/compat/logs-kvd-shards4 t/compat/logs-redis t/compat/work.*

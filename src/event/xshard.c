@@ -808,8 +808,8 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
     kvd_client_select(&tx->lc, c->db_index);
     tx->lc.flags = KVD_CLIENT_DENY_BLOCKING;
     find_members(tx, is_exec ? conn->watching : NULL);
-    if (conn->watching != NULL)
-        memset(conn->watching, 0, (size_t)tx->nshards); /* LOCK unwatches there */
+    if (is_exec && conn->watching != NULL)
+        memset(conn->watching, 0, (size_t)tx->nshards); /* EXEC's LOCK unwatches there */
     conn->barrier = true;
     advance(tx);
 }
