@@ -192,7 +192,7 @@ def test_transfers_keep_the_sum(server, r):
     MULTI/EXEC (and SMOVE between sets) while others read every counter in
     one MULTI/EXEC or one MGET: the sums never change, nothing deadlocks."""
     import threading
-    seed = int(os.environ.get("SEED", time.time()))
+    seed = int(os.environ.get("SEED") or time.time())
     print("transfers: SEED=%d" % seed)
     n, start = 12, 1000
     accts = ["acct:%d" % i for i in range(n)]
@@ -268,3 +268,56 @@ def test_worker_death(server, r):
             time.sleep(0.05)
     assert 0 < sum(v == "v" for v in vals) < len(keys)
     assert r.set("after", 1) and r.get("after") == "1"
+
+
+def test_worker_death_during_cross_shard_transactions(server, r):
+    """SIGKILL a worker while clients run cross-shard transactions and
+    commands: the locks it held or waited for are released, every client
+    gets answers (errors only while the shard is down), nothing hangs."""
+    import threading
+    accts = ["w:%d" % i for i in range(12)]
+    r.mset({k: 100 for k in accts})
+    stop = time.time() + 4
+    stats = {"ok": 0, "err": 0}
+
+    def client(i):
+        rnd = random.Random(i)
+        c = redis.Redis(port=server.port, socket_timeout=10)
+        while time.time() < stop:
+            a, b = rnd.sample(accts, 2)
+            try:
+                p = c.pipeline(transaction=True)
+                p.decrby(a, 1)
+                p.incrby(b, 1)
+                p.execute()
+                c.mget(accts)
+                c.rename(a, a + ":t")
+                c.rename(a + ":t", a)
+                stats["ok"] += 1
+            except redis.ResponseError as e:
+                assert "LOADING" in str(e) or "no such key" in str(e), str(e)
+                stats["err"] += 1
+            except redis.ConnectionError:
+                stats["err"] += 1  # this client's own worker was the one killed
+                c = redis.Redis(port=server.port, socket_timeout=10)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(1)
+    victim = server.worker_pids()[2]
+    os.kill(victim, signal.SIGKILL)
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive(), "a client hung after a worker died"
+    print("worker death under transactions: %r" % stats)
+    wait_for(lambda: len(server.worker_pids()) == SHARDS, timeout=10)
+    deadline = time.time() + 10
+    while True:
+        try:
+            assert r.set("alive", 1) and len(r.mget(accts)) == len(accts)
+            break
+        except redis.ResponseError as e:
+            assert "LOADING" in str(e) and time.time() < deadline
+            time.sleep(0.05)
+    assert stats["ok"] > 50
