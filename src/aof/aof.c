@@ -7,6 +7,7 @@
  * never silently misses a record the keyspace holds.
  */
 #include "aof_int.h"
+#include "cmd/multi.h"
 #include "core/log.h"
 #include "proto/reply.h"
 
@@ -114,6 +115,28 @@ void kvd_aof_feed(kvd_shard_t *s, const kvd_client_t *c)
     if (a->child > 0)
         stream_add(&a->rewrite, c->db_index, s->in_exec > 0, argc, argv);
     remember_fed(a, c->id);
+}
+
+/*
+ * A key that expired leaves the file as a DEL, as Redis propagates it.
+ * Replay holds expiry off (aof_load.c: a record must find its key as it
+ * was when it was logged, not as the later clock of the restart says), so
+ * a key that expired and was written again must be deleted in the file
+ * in between.  This replaces the shard's hook (cmd/shard.c) and so also
+ * does that hook's work: WATCH sees the key change.
+ */
+void aof_key_expired(void *arg, int db, const char *key, size_t klen)
+{
+    kvd_shard_t *s = arg;
+    kvd_watch_touch_key(s, db, key, klen);
+    kvd_aof_t *a = s->aof;
+    if (a == NULL || a->loading || a->state == AOF_OFF)
+        return;
+    kvd_arg_t argv[2] = {{(char *)"DEL", 3}, {(char *)key, klen}};
+    if (a->state == AOF_ON)
+        stream_add(&a->main, db, s->in_exec > 0, 2, argv);
+    if (a->child > 0)
+        stream_add(&a->rewrite, db, s->in_exec > 0, 2, argv);
 }
 
 void kvd_aof_exec_done(kvd_shard_t *s)

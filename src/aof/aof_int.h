@@ -62,6 +62,9 @@ char *aof_make_path(const kvd_config_t *cfg, int shard_id, const char *prefix);
 /* Size of an open file by probing with pread (the environment has no stat). */
 uint64_t aof_file_size(kvd_env_t *env, int fh);
 
+/* The databases' expired-key hook: WATCH, and a DEL in the file. */
+void aof_key_expired(void *arg, int db, const char *key, size_t klen);
+
 /* aof_load.c */
 int aof_replay(kvd_shard_t *s);
 
