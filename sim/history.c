@@ -34,6 +34,23 @@ void sim_history_free(sim_history_t *sh)
     sh->keys = NULL;
 }
 
+void sim_history_restart(sim_history_t *sh)
+{
+    for (int i = 0; i < sh->ndbs * sh->nkeys; i++)
+        lin_history_clear(sh->keys[i]);
+}
+
+void sim_history_start_value(sim_history_t *sh, int db, int rank, const char *val, size_t vlen,
+                             bool ttl, uint64_t call, uint64_t ret)
+{
+    KVD_ASSERT(db >= 0 && db < sh->ndbs && rank >= 0 && rank < sh->nkeys);
+    /* A SET that certainly happened (result not checked) puts the register
+     * in the recovered state before any later operation is called. */
+    lin_op_t op = {.kind = LIN_SET, .flags = ttl ? LIN_EXPIRES : 0, .arg = val, .arglen = vlen,
+                   .rkind = LIN_R_ANY, .call = call, .ret = ret};
+    lin_add(sh->keys[db * sh->nkeys + rank], &op);
+}
+
 /* ------------------------------------------------------------ decoding */
 
 static bool arg_is(const kvd_arg_t *a, const char *kw)

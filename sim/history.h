@@ -35,6 +35,17 @@ void sim_history_free(sim_history_t *sh);
 void sim_history_record(sim_history_t *sh, int db, const kvd_arg_t *argv, int argc,
                         const char *reply, size_t rlen, uint64_t call, uint64_t ret);
 
+/*
+ * After a worker crash: histories start afresh (they were checked up to
+ * the crash), each key from the value the recovered worker holds, given
+ * with start_value as an operation between call and ret.  Across a crash
+ * under everysec or no a read may have seen a write that was then lost,
+ * so one history cannot span it; durability is checked by durable.h.
+ */
+void sim_history_restart(sim_history_t *sh);
+void sim_history_start_value(sim_history_t *sh, int db, int rank, const char *val, size_t vlen,
+                             bool ttl, uint64_t call, uint64_t ret);
+
 typedef struct sim_lin_summary {
     int keys_checked, unknown;
     uint64_t overlapping; /* ops concurrent with another op on their key, or indefinite */

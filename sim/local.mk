@@ -8,7 +8,11 @@ sim_kvd_sim_SOURCES = \
 	sim/model.h sim/model.c sim/model_cmd.c \
 	sim/trace.h sim/trace.c \
 	sim/linearize.h sim/linearize.c \
-	sim/history.h sim/history.c
+	sim/history.h sim/history.c \
+	sim/sim.h sim/crash.c \
+	sim/sim_disk.h sim/sim_disk.c \
+	sim/sim_fork.c \
+	sim/durable.h sim/durable.c
 sim_kvd_sim_CFLAGS = $(AM_CFLAGS)
 sim_kvd_sim_LDADD = $(KVD_LIBS)
 

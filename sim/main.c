@@ -17,72 +17,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/client.h"
+#include "aof/aof.h"
 #include "cmd/command.h"
-#include "cmd/shard.h"
-#include "history.h"
-#include "model.h"
-#include "sim_env.h"
-#include "trace.h"
-#include "workload.h"
-
-#define SIM_MAX_CLIENTS 256
-#define CRON_PERIOD_US 100000
-/* Per key; a simulated history is far below it (see sim/run-seeds.sh output with -v). */
-#define LIN_MAX_WORK 2000000
-
-typedef enum { FAULTS_NONE, FAULTS_CLOCK, FAULTS_ALL } faults_t;
-
-typedef struct sim_opts {
-    uint64_t seed;
-    uint64_t steps;
-    faults_t faults;
-    int clients, keys;
-    bool verbose;
-    bool no_compare; /* skip the model comparison: what do the other checks catch alone? */
-} sim_opts_t;
-
-/* A client's command between its call and the delivery of its reply. */
-typedef struct pending {
-    bool active, executed;
-    bool lost_request; /* BUGGIFY: never reaches kvd; the client cannot tell */
-    bool lost_reply;   /* BUGGIFY: kvd runs it, the reply never arrives */
-    uint64_t call;     /* event time of the call */
-    uint64_t exec_step, ret_step;
-    int db;            /* the client's database when it called */
-    sim_cmd_t cmd;
-} pending_t;
-
-typedef struct sim {
-    sim_opts_t o;
-    sim_env_t se;
-    kvd_config_t cfg;
-    kvd_shard_t *shard;
-    kvd_client_t *clients;
-    kvd_buf_t *replies;
-    int *model_db; /* each client's database as the model sees it */
-    model_t *model;
-    sim_workload_t wl;
-    sim_trace_t trace;
-    pending_t *pend;
-    sim_history_t hist;
-    uint64_t tick; /* event clock of calls and returns, for the history */
-    uint64_t step;
-    uint64_t last_cron_us;
-    char cmdline[SIM_TRACE_LINE];
-} sim_t;
+#include "core/log.h"
+#include "sim.h"
 
 static const char *const fault_names[] = {"none", "clock", "all"};
+static const char *const fsync_names[] = {"always", "everysec", "no"};
 
 /* For the abort handler: a failed KVD_ASSERT (invariants) still prints the replay. */
 static sim_t *g_sim;
 
-static void print_replay(const sim_t *s, FILE *out)
+void sim_print_replay(const sim_t *s, FILE *out)
 {
-    fprintf(out, "replay: sim/kvd-sim --seed %llu --steps %llu --faults %s --clients %d --keys %d%s\n",
+    fprintf(out, "replay: sim/kvd-sim --seed %llu --steps %llu --faults %s --clients %d --keys %d%s%s%s%s%s\n",
             (unsigned long long)s->o.seed, (unsigned long long)s->o.steps,
             fault_names[s->o.faults], s->o.clients, s->o.keys,
-            s->o.no_compare ? " --no-compare" : "");
+            s->o.no_compare ? " --no-compare" : "", s->o.no_crash ? " --no-crash" : "",
+            s->o.no_ttl ? " --no-ttl" : "",
+            s->o.fsync >= 0 ? " --appendfsync " : "", s->o.fsync >= 0 ? fsync_names[s->o.fsync] : "");
 }
 
 static void on_abort(int sig)
@@ -94,7 +47,7 @@ static void on_abort(int sig)
                         "command: %s\nlast steps:\n",
                 (unsigned long long)s->o.seed, (unsigned long long)s->step, s->cmdline);
         sim_trace_dump(&s->trace, stderr);
-        print_replay(s, stderr);
+        sim_print_replay(s, stderr);
     }
     _exit(1);
 }
@@ -102,7 +55,8 @@ static void on_abort(int sig)
 static void usage(void)
 {
     fprintf(stderr, "usage: kvd-sim [--seed N] [--steps M] [--faults none|clock|all]"
-                    " [--clients C] [--keys K] [--no-compare] [-v]\n");
+                    " [--clients C] [--keys K] [--appendfsync always|everysec|no]"
+                    " [--no-compare] [--no-crash] [--no-ttl] [-v]\n");
     exit(2);
 }
 
@@ -118,7 +72,8 @@ static uint64_t parse_u64(const char *s)
 static void parse_opts(int argc, char **argv, sim_opts_t *o)
 {
     *o = (sim_opts_t){.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32),
-                      .steps = 2000, .faults = FAULTS_ALL, .clients = 8, .keys = 200};
+                      .steps = 2000, .faults = FAULTS_ALL, .clients = 8, .keys = 200,
+                      .fsync = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -126,6 +81,16 @@ static void parse_opts(int argc, char **argv, sim_opts_t *o)
             o->verbose = true;
         else if (strcmp(a, "--no-compare") == 0)
             o->no_compare = true;
+        else if (strcmp(a, "--no-crash") == 0)
+            o->no_crash = true;
+        else if (strcmp(a, "--no-ttl") == 0)
+            o->no_ttl = true;
+        else if (strcmp(a, "--appendfsync") == 0 && more) {
+            const char *f = argv[++i];
+            o->fsync = strcmp(f, "always") == 0 ? KVD_FSYNC_ALWAYS
+                       : strcmp(f, "everysec") == 0 ? KVD_FSYNC_EVERYSEC
+                       : strcmp(f, "no") == 0 ? KVD_FSYNC_NO : (usage(), 0);
+        }
         else if (strcmp(a, "--seed") == 0 && more)
             o->seed = parse_u64(argv[++i]);
         else if (strcmp(a, "--steps") == 0 && more)
@@ -147,13 +112,38 @@ static void parse_opts(int argc, char **argv, sim_opts_t *o)
         usage();
 }
 
+/* Persistence as the seed says: the AOF always on, its fsync policy
+ * mostly "always" (the one with a durability promise to check), a small
+ * rewrite threshold so that rewrites (and their rename) happen in a run,
+ * and under --faults all a faulty disk and worker crashes. */
+static void setup_persistence(sim_t *s)
+{
+    sim_rng_t *r = &s->se.rng;
+    uint64_t pick = sim_rng_below(r, 20);
+    if (s->o.fsync < 0)
+        s->cfg.appendfsync = pick < 12 ? KVD_FSYNC_ALWAYS : pick < 17 ? KVD_FSYNC_EVERYSEC
+                                                                       : KVD_FSYNC_NO;
+    else
+        s->cfg.appendfsync = (kvd_fsync_t)s->o.fsync;
+    s->cfg.appendonly = true;
+    s->cfg.auto_aof_rewrite_min_size = (int64_t)(1024u << sim_rng_below(r, 6));
+    bool faults = s->o.faults == FAULTS_ALL;
+    s->se.buggify = faults;
+    s->disk = sim_disk_attach(&s->se, faults);
+    /* Per step and per crash point (three in a step): one crash in
+     * 200-800 steps, a few in a default run. */
+    uint64_t every = 600 + sim_rng_below(r, 1800);
+    s->crash_one_in = faults && !s->o.no_crash ? every : 0;
+    s->dur = s->crash_one_in > 0 ? sim_durable_new(s->o.keys) : NULL;
+}
+
 static void sim_setup(sim_t *s)
 {
     sim_env_init(&s->se, s->o.seed);
+    kvd_log_set_level(s->o.verbose ? KVD_LOG_NOTICE : KVD_LOG_WARNING);
     kvd_commands_init();
     kvd_config_defaults(&s->cfg);
-    s->shard = kvd_shard_create(0, 1, &s->se.env, &s->cfg);
-    KVD_ASSERT(s->shard->ndbs >= MODEL_DBS);
+    setup_persistence(s);
     int n = s->o.clients;
     s->clients = calloc((size_t)n, sizeof(*s->clients));
     s->replies = calloc((size_t)n, sizeof(*s->replies));
@@ -161,13 +151,12 @@ static void sim_setup(sim_t *s)
     s->pend = calloc((size_t)n, sizeof(*s->pend));
     s->model = malloc(sizeof(*s->model));
     KVD_ASSERT(s->clients && s->replies && s->model_db && s->pend && s->model);
-    for (int i = 0; i < n; i++) {
-        kvd_client_init(&s->clients[i], s->shard);
+    for (int i = 0; i < n; i++)
         kvd_buf_init(&s->replies[i]);
-        s->clients[i].reply = &s->replies[i];
-    }
+    sim_shard_start(s);
     model_init(s->model);
     sim_workload_init(&s->wl, s->o.keys, 1.1);
+    s->wl.no_ttl = s->o.no_ttl;
     sim_trace_init(&s->trace);
     sim_history_init(&s->hist, MODEL_DBS, s->o.keys);
     s->last_cron_us = s->se.now_us;
@@ -175,11 +164,12 @@ static void sim_setup(sim_t *s)
 
 static void sim_teardown(sim_t *s)
 {
-    for (int i = 0; i < s->o.clients; i++) {
-        kvd_client_release(&s->clients[i]);
+    sim_shard_drop(s);
+    for (int i = 0; i < s->o.clients; i++)
         kvd_buf_free(&s->replies[i]);
-    }
-    kvd_shard_destroy(s->shard);
+    sim_disk_free(s->disk);
+    if (s->dur != NULL)
+        sim_durable_free(s->dur);
     kvd_config_free(&s->cfg);
     model_free(s->model);
     sim_workload_free(&s->wl);
@@ -222,7 +212,9 @@ static void maybe_cron(sim_t *s)
     if (due)
         s->last_cron_us = s->se.now_us;
     snprintf(s->cmdline, sizeof(s->cmdline), "(cron)");
+    /* As the worker's cron timer: the shard's work, then the AOF's. */
     kvd_shard_cron(s->shard);
+    kvd_aof_cron(s->shard);
     sim_trace_hash(&s->trace, "cron", 4);
     sim_trace_line(&s->trace, "#%llu cron t=%lld", (unsigned long long)s->step,
                    (long long)sim_env_now_ms(&s->se));
@@ -243,7 +235,7 @@ static void fail(sim_t *s, int ci, const char *what, const char *exp, size_t ele
             (unsigned long long)s->o.seed, (unsigned long long)s->step, ci, s->model_db[ci],
             (long long)sim_env_now_ms(&s->se), what, s->cmdline, e, g);
     sim_trace_dump(&s->trace, stderr);
-    print_replay(s, stderr);
+    sim_print_replay(s, stderr);
     exit(1);
 }
 
@@ -281,11 +273,20 @@ static void execute(sim_t *s, int ci)
     kvd_dispatch(c);
     c->argc = 0;
     c->argv = NULL; /* the arguments belong to the pending slot */
+    if (sim_misconf(s, ci, c->reply)) {
+        p->refused = true; /* the disk failed: kvd refused it, so nothing happened */
+        record(s, ci, cmd, c->reply);
+        return;
+    }
 
     int db_before = s->model_db[ci];
-    bool modelled = model_exec(s->model, &s->model_db[ci], cmd->argv, cmd->argc,
-                               sim_env_now_ms(&s->se));
+    int64_t now = sim_env_now_ms(&s->se);
+    if (s->dur != NULL)
+        p->didx = sim_durable_before(s->dur, s->model, db_before, cmd->argv, cmd->argc, s->cmdline);
+    bool modelled = model_exec(s->model, &s->model_db[ci], cmd->argv, cmd->argc, now);
     KVD_ASSERT(modelled);
+    if (s->dur != NULL)
+        sim_durable_after(s->dur, s->model, now);
     record(s, ci, cmd, c->reply);
     const model_sb_t *want = &s->model->reply;
     bool differs = want->len != c->reply->len || memcmp(want->p, c->reply->data, want->len) != 0;
@@ -298,15 +299,20 @@ static void execute(sim_t *s, int ci)
         fail(s, ci, "client database differs from the model", "", 0, "", 0);
 }
 
-/* The reply reaches client ci (or is lost): the command joins the history. */
-static void deliver(sim_t *s, int ci)
+/* The reply reaches client ci (or is lost): the command joins the
+ * history (unless MISCONF refused it), and a reply that arrived
+ * acknowledges the command for the durability check. */
+void sim_deliver(sim_t *s, int ci)
 {
     pending_t *p = &s->pend[ci];
     uint64_t ret = ++s->tick;
     bool lost = p->lost_request || p->lost_reply;
     const kvd_buf_t *r = s->clients[ci].reply;
-    sim_history_record(&s->hist, p->db, p->cmd.argv, p->cmd.argc, lost ? NULL : r->data,
-                       lost ? 0 : r->len, p->call, ret);
+    if (!p->refused)
+        sim_history_record(&s->hist, p->db, p->cmd.argv, p->cmd.argc, lost ? NULL : r->data,
+                           lost ? 0 : r->len, p->call, ret);
+    if (!lost && !p->refused && s->dur != NULL)
+        sim_durable_acked(s->dur, p->didx);
     sim_trace_hash(&s->trace, &ret, sizeof(ret));
     p->active = false;
 }
@@ -324,7 +330,7 @@ static void issue(sim_t *s)
         return; /* everyone is waiting for a reply */
     sim_workload_next(&s->wl, r, s->model_db[ci], &p->cmd);
     p->active = true, p->executed = false;
-    p->lost_request = p->lost_reply = false;
+    p->lost_request = p->lost_reply = p->refused = false;
     p->call = ++s->tick;
     p->db = s->model_db[ci];
     p->exec_step = s->step + sim_rng_below(r, 3);
@@ -340,14 +346,29 @@ static void issue(sim_t *s)
 }
 
 /* Run and deliver whatever is due (every step, or all of it at the end). */
+/*
+ * One loop iteration of the worker: run the commands that are due, then
+ * kvd_aof_before_sleep, and only then release replies (those due now,
+ * of commands run in this or an earlier iteration), as the worker's
+ * prepare watcher does; a reply released counts as an acknowledgement.
+ * The worker may crash between any two of these.
+ */
 static void progress(sim_t *s, bool drain)
 {
     for (int i = 0; i < s->o.clients; i++) {
         pending_t *p = &s->pend[i];
         if (p->active && !p->executed && (drain || p->exec_step <= s->step))
             execute(s, i);
+    }
+    if (!drain)
+        sim_maybe_crash(s, "before the AOF write");
+    sim_aof_before_sleep(s);
+    if (!drain)
+        sim_maybe_crash(s, "after the AOF write, before the replies");
+    for (int i = 0; i < s->o.clients; i++) {
+        pending_t *p = &s->pend[i];
         if (p->active && p->executed && (drain || p->ret_step <= s->step))
-            deliver(s, i);
+            sim_deliver(s, i);
     }
 }
 
@@ -358,9 +379,10 @@ static void run_step(sim_t *s)
     issue(s);
     progress(s, false);
     verify_dbs(s, MODEL_DBS);
+    sim_maybe_crash(s, "after the replies");
 }
 
-static void check_history(sim_t *s)
+void sim_check_history(sim_t *s)
 {
     sim_lin_summary_t sum;
     bool ok = sim_history_check(&s->hist, LIN_MAX_WORK, &sum);
@@ -374,8 +396,25 @@ static void check_history(sim_t *s)
     fprintf(stderr, "FAIL seed=%llu: the history of db%d key:%d is not linearizable\n",
             (unsigned long long)s->o.seed, sum.failed_db, sum.failed_rank);
     sim_history_dump_failure(&s->hist, &sum, stderr);
-    print_replay(s, stderr);
+    sim_print_replay(s, stderr);
     exit(1);
+}
+
+static void print_stats(const sim_t *s)
+{
+    const sim_disk_stats_t *d = sim_disk_stats(s->disk);
+    printf("aof: appendfsync %s, %llu crashes (kept %llu of %llu commands run before them),"
+           " %llu MISCONF, %llu connections dropped\n",
+           fsync_names[s->cfg.appendfsync], (unsigned long long)s->st.crashes,
+           (unsigned long long)s->st.kept, (unsigned long long)s->st.ran,
+           (unsigned long long)s->st.misconf, (unsigned long long)s->st.dropped);
+    printf("disk: %llu appends (%llu bytes), %llu fsyncs, %llu renames, %llu short writes,"
+           " %llu ENOSPC, %llu EIO, %llu unsynced bytes kept and %llu lost at crashes\n",
+           (unsigned long long)d->appends, (unsigned long long)d->bytes,
+           (unsigned long long)d->syncs, (unsigned long long)d->renames,
+           (unsigned long long)d->short_writes, (unsigned long long)d->enospc,
+           (unsigned long long)d->eio, (unsigned long long)d->unsynced_kept,
+           (unsigned long long)d->unsynced_lost);
 }
 
 int main(int argc, char **argv)
@@ -390,9 +429,11 @@ int main(int argc, char **argv)
         run_step(s);
     s->step = s->o.steps;
     progress(s, true);
-    check_history(s);
+    sim_check_history(s);
     printf("seed=%llu steps=%llu trace=%016llx\n", (unsigned long long)s->o.seed,
            (unsigned long long)s->o.steps, (unsigned long long)s->trace.hash);
+    if (s->o.verbose)
+        print_stats(s);
     sim_teardown(s);
     return 0;
 }

@@ -22,6 +22,8 @@ typedef struct sim_env {
     uint64_t now_us;   /* wall clock, Unix microseconds */
     uint64_t mono_us;  /* monotonic clock */
     uint64_t mono_tick_us; /* added on every mono read */
+    struct sim_disk *disk; /* NULL: file calls fail with ENOSYS */
+    bool buggify;          /* --faults all: the fault points may fire */
 } sim_env_t;
 
 void sim_rng_seed(sim_rng_t *r, uint64_t seed);

@@ -116,6 +116,8 @@ static void gen_set(sim_cmd_t *c, const sim_workload_t *w, sim_rng_t *r)
     if (sim_rng_one_in(r, 5))
         arg_fmt(c, "GET");
     uint64_t ttl = sim_rng_below(r, 12);
+    if (w->no_ttl && ttl < 7)
+        ttl = 8;
     if (ttl < 3)
         arg_fmt(c, "EX"), arg_fmt(c, "%lld", (long long)sim_rng_below(r, 5));
     else if (ttl < 7)
@@ -199,6 +201,7 @@ void sim_workload_next(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c)
     else if (k < 53) gen_keyed(c, w, r, "APPEND"), arg_value(c, r);
     else if (k < 56) gen_keyed(c, w, r, "STRLEN");
     else if (k < 59) gen_keyed(c, w, r, "GETDEL");
+    else if (k < 70 && w->no_ttl) gen_keyed(c, w, r, "PERSIST");
     else if (k < 64) gen_expire(c, w, r, true);
     else if (k < 70) gen_expire(c, w, r, false);
     else if (k < 74) gen_keyed(c, w, r, "TTL");

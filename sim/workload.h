@@ -25,6 +25,7 @@ typedef struct sim_cmd {
 typedef struct sim_workload {
     int nkeys;
     double *cdf; /* Zipf cumulative distribution over key ranks */
+    bool no_ttl; /* no command sets a TTL (--no-ttl) */
 } sim_workload_t;
 
 void sim_workload_init(sim_workload_t *w, int nkeys, double skew);

@@ -1,0 +1,76 @@
+/*
+ * sim_fork.c - the simulator's aof_fork.c: BGREWRITEAOF's child process,
+ * simulated.  Linking these four functions keeps aof_fork.o (real fork,
+ * waitpid, libev) out of kvd-sim, and the rewrite code of src/aof runs
+ * unchanged around them.
+ *
+ * A real child writes the keyspace as it was at fork time while the
+ * worker goes on; here the "child" does that same work at once, at fork
+ * time, on the worker's memory (nothing has changed yet, so it is the
+ * same snapshot) and through the simulated disk, so its writes meet the
+ * same faults.  Its exit is reported a seeded number of polls later, and
+ * the worker's writes of that window go to the rewrite stream as for real.
+ * The child's body repeats child_main of aof_rewrite.c (a static there).
+ */
+#include "aof/aof_int.h"
+#include "sim_env.h"
+
+static struct {
+    int pid;
+    int polls_left; /* aof_child_done answers "running" this many more times */
+    int code;
+} child;
+
+static int next_pid = 1000;
+
+static int child_work(kvd_shard_t *s)
+{
+    kvd_aof_t *a = s->aof;
+    int fh = s->env->file_open(s->env, a->tmp_path, KVD_ENV_O_WRITE | KVD_ENV_O_CREATE);
+    if (fh < 0)
+        return fh;
+    int rc = s->env->file_truncate(s->env, fh, 0);
+    if (rc == 0)
+        rc = aof_rewrite_dump(s, fh);
+    if (rc == 0)
+        rc = s->env->file_sync(s->env, fh);
+    s->env->file_close(s->env, fh);
+    return rc;
+}
+
+int aof_fork(void)
+{
+    kvd_shard_t *s = kvd_current_shard;
+    KVD_ASSERT(s != NULL && s->aof != NULL && child.pid == 0);
+    sim_env_t *se = s->env->ctx;
+    /* BUGGIFY: fork fails (no memory for the page tables, EAGAIN). */
+    if (se->buggify && sim_rng_one_in(&se->rng, 10))
+        return -EAGAIN;
+    child.code = child_work(s) == 0 ? 0 : 1;
+    child.polls_left = (int)sim_rng_below(&se->rng, 5);
+    child.pid = next_pid++;
+    return child.pid;
+}
+
+int aof_child_done(int pid, bool *ok)
+{
+    KVD_ASSERT(pid == child.pid);
+    if (child.polls_left-- > 0)
+        return 0;
+    *ok = child.code == 0;
+    child.pid = 0;
+    return 1;
+}
+
+void aof_child_kill(int pid)
+{
+    KVD_ASSERT(pid == child.pid);
+    child.pid = 0;
+}
+
+void aof_child_exit(int code)
+{
+    KVD_UNUSED(code);
+    KVD_ASSERT(!"kvd-sim's aof_fork never returns 0: no child runs kvd code");
+    abort();
+}
