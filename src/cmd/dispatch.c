@@ -88,6 +88,22 @@ static bool replied_error(const kvd_buf_t *reply, size_t mark)
     return reply->len > mark && reply->data[mark] == '-';
 }
 
+/* While the AOF cannot write or sync, Redis refuses writes (and PING, so
+ * that health checks notice) with MISCONF; reads go on.  True after
+ * replying it. */
+static bool refused_by_disk_error(kvd_client_t *c, const kvd_command_t *cmd)
+{
+    const kvd_command_t *top = cmd->parent != NULL ? cmd->parent : cmd;
+    if (c->shard->aof == NULL || (!(cmd->flags & KVD_CMD_WRITE) && strcmp(top->name, "ping") != 0))
+        return false;
+    kvd_buf_t why = KVD_BUF_INIT;
+    bool refused = kvd_aof_write_refused(c->shard, &why);
+    if (refused)
+        kvd_reply_error(c->reply, kvd_buf_cstr(&why));
+    kvd_buf_free(&why);
+    return refused;
+}
+
 void kvd_dispatch(kvd_client_t *c)
 {
     KVD_ASSERT(c->argc > 0);
@@ -96,7 +112,7 @@ void kvd_dispatch(kvd_client_t *c)
     size_t mark = c->reply->len;
     c->cmd = NULL;
     kvd_command_t *cmd = resolve(c);
-    if (cmd == NULL) {
+    if (cmd == NULL || refused_by_disk_error(c, cmd)) {
         kvd_multi_flag_rejected(c);
         kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);
         return;

@@ -288,6 +288,14 @@ START_TEST(disk_error_refuses_writes_then_recovers)
     kvd_buf_free(&why);
     ck_assert_ptr_nonnull(strstr(th_run("INFO", "persistence", NULL), "aof_last_write_status:err"));
     CHECK("$1\r\n1\r\n", "GET", "a"); /* reads go on */
+    /* Writes, and PING as in Redis, are refused with the cause; inside
+     * MULTI the refusal dooms the transaction. */
+    CHECK("-MISCONF Errors writing to the AOF file: No space left on device\r\n", "SET", "b", "2");
+    CHECK("-MISCONF Errors writing to the AOF file: No space left on device\r\n", "PING");
+    CHECK("$-1\r\n", "GET", "b");
+    CHECK("+OK\r\n", "MULTI");
+    CHECK("-MISCONF Errors writing to the AOF file: No space left on device\r\n", "INCR", "c");
+    CHECK("-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
     /* The disk comes back: cron's retry writes the kept record. */
     fail_writes = 0;
     th_advance_ms(1500);
