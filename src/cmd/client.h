@@ -71,6 +71,11 @@ typedef struct kvd_client {
      * kvd_propagate_as, cleared by dispatch after each command. */
     kvd_arg_t *prop_argv;
     int prop_argc;
+    /* Keys (bit i: the i-th of the command's keys) a write command left
+     * unchanged though its key spec writes them: WATCH does not see them
+     * touched (SMOVE's destination that had the member).  Cleared by
+     * dispatch after each command. */
+    uint32_t untouched_keys;
     /* Transactions (multi.h): queue and watched keys, NULL until used. */
     struct kvd_tx *tx;
 

@@ -136,6 +136,7 @@ void kvd_dispatch(kvd_client_t *c)
         if (kvd_watches_any(shard))
             kvd_watch_after_write(shard, c);
     }
+    c->untouched_keys = 0;
     if (c->prop_argv != NULL) {
         kvd_args_free(c->prop_argv, c->prop_argc);
         c->prop_argv = NULL;

@@ -80,7 +80,8 @@ void kvd_watch_after_write(kvd_shard_t *s, const kvd_client_t *c)
     int *keys = c->argc <= 16 ? stack : kvd_calloc((size_t)c->argc, sizeof(*keys));
     int n = kvd_command_find_keys(c->cmd, c->argc, c->argv, keys, c->argc);
     for (int i = 0; i < n; i++)
-        if (!kvd_command_key_read_only(c->cmd, c->argc, c->argv, keys[i]))
+        if (!(i < 32 && (c->untouched_keys >> i) & 1) &&
+            !kvd_command_key_read_only(c->cmd, c->argc, c->argv, keys[i]))
             kvd_watch_touch_key(s, c->db_index, c->argv[keys[i]].ptr, c->argv[keys[i]].len);
     if (keys != stack)
         kvd_free(keys);

@@ -372,8 +372,11 @@ static void smove_command(kvd_client_t *c)
         added = kvd_set_add(ds, &ctx, m->ptr, m->len);
         kvd_set_cmd_written(c, dst, de, ds);
     }
-    /* Redis counts the removal and, separately, the addition. */
+    /* Redis counts the removal and, separately, the addition, and signals
+     * the destination only when the member was added. */
     kvd_shard_add_dirty(c->shard, 1 + (uint64_t)added);
+    if (!added)
+        c->untouched_keys |= 1u << 1;
     kvd_reply_int(c->reply, 1);
 }
 
