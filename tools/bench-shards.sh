@@ -8,8 +8,11 @@
 # server and depth runs RUNS times (alternating servers) and the median
 # requests per second is printed.
 #
+# With -f always|everysec|no both servers log to an append-only file with
+# that fsync policy (the durability benchmark).
+#
 # Usage: tools/bench-shards.sh [-b KVD_BIN] [-n REQUESTS] [-r RUNS]
-#            [-S "1 2 4"] [-P "1 16"] [-c CLIENTS]
+#            [-S "1 2 4"] [-P "1 16"] [-c CLIENTS] [-t set,get] [-f POLICY]
 set -euo pipefail
 
 KVD_BIN="$(cd "$(dirname "$0")/.." && pwd)/kvd"
@@ -18,11 +21,14 @@ RUNS=3
 SHARDS_LIST="1 2 4"
 PIPELINES="1 16"
 CLIENTS=50
-while getopts "b:n:r:S:P:c:h" opt; do
+TESTS="set get"
+FSYNC=""
+while getopts "b:n:r:S:P:c:t:f:h" opt; do
     case "$opt" in
     b) KVD_BIN="$OPTARG" ;; n) REQUESTS="$OPTARG" ;; r) RUNS="$OPTARG" ;;
     S) SHARDS_LIST="$OPTARG" ;; P) PIPELINES="$OPTARG" ;; c) CLIENTS="$OPTARG" ;;
-    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 1 ;;
+    t) TESTS="${OPTARG//,/ }" ;; f) FSYNC="$OPTARG" ;;
+    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 1 ;;
     esac
 done
 for tool in redis-server redis-benchmark redis-cli; do
@@ -48,12 +54,15 @@ wait_ping() {
 }
 
 start() { # start SERVER (redis | kvd:N)
+    rm -rf "$WORK/data" && mkdir -p "$WORK/data"
     if [ "$1" = redis ]; then
-        redis-server --port "$PORT" --save '' --appendonly no --daemonize no \
-            --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+        redis-server --port "$PORT" --save '' --appendonly "$([ -n "$FSYNC" ] && echo yes || echo no)" \
+            --appendfsync "${FSYNC:-everysec}" --daemonize no \
+            --dir "$WORK/data" >"$WORK/redis.log" 2>&1 &
     else
-        printf 'listen:\n  - 127.0.0.1:%s\nshards: %s\ndir: %s\npidfile: %s/kvd.pid\n' \
+        printf 'listen:\n  - 127.0.0.1:%s\nshards: %s\ndir: %s/data\npidfile: %s/kvd.pid\n' \
             "$PORT" "${1#kvd:}" "$WORK" "$WORK" >"$WORK/kvd.yaml"
+        [ -z "$FSYNC" ] || printf 'appendonly: yes\nappendfsync: %s\n' "$FSYNC" >>"$WORK/kvd.yaml"
         "$KVD_BIN" -c "$WORK/kvd.yaml" >"$WORK/kvd.log" 2>&1 &
     fi
     PID=$!
@@ -81,7 +90,7 @@ for run in $(seq "$RUNS"); do
     for srv in $servers; do
         start "$srv"
         for p in $PIPELINES; do
-            for t in set get; do
+            for t in $TESTS; do
                 RESULT["$srv $t $p"]="${RESULT["$srv $t $p"]:-} $(rps "$t" "$p")"
             done
         done
@@ -97,17 +106,18 @@ for run in $(seq "$RUNS"); do
     done
 done
 
-echo "redis-benchmark -t set,get -c $CLIENTS -n $REQUESTS -r 100000, median of $RUNS runs (requests/s)"
-printf '%-10s %4s %12s %12s %10s %10s %12s\n' server P SET GET SET/redis GET/redis crossed-ring
+echo "redis-benchmark -t ${TESTS// /,} -c $CLIENTS -n $REQUESTS -r 100000${FSYNC:+, appendfsync $FSYNC}, median of $RUNS runs (requests/s)"
+printf '%-10s %4s' server P
+for t in $TESTS; do printf ' %12s %10s' "${t^^}" "${t^^}/redis"; done
+printf ' %12s\n' crossed-ring
 for p in $PIPELINES; do
-    rs=$(echo "${RESULT["redis set $p"]}" | median)
-    rg=$(echo "${RESULT["redis get $p"]}" | median)
-    printf '%-10s %4s %12s %12s %10s %10s %12s\n' redis "$p" "$rs" "$rg" 1.00 1.00 -
-    for n in $SHARDS_LIST; do
-        s=$(echo "${RESULT["kvd:$n set $p"]}" | median)
-        g=$(echo "${RESULT["kvd:$n get $p"]}" | median)
-        printf '%-10s %4s %12s %12s %10.2f %10.2f %12s\n' "kvd:$n" "$p" "$s" "$g" \
-            "$(awk -v a="$s" -v b="$rs" 'BEGIN { print b ? a / b : 0 }')" \
-            "$(awk -v a="$g" -v b="$rg" 'BEGIN { print b ? a / b : 0 }')" "${SHARE["kvd:$n"]}"
+    for srv in $servers; do
+        printf '%-10s %4s' "$srv" "$p"
+        for t in $TESTS; do
+            v=$(echo "${RESULT["$srv $t $p"]}" | median)
+            ref=$(echo "${RESULT["redis $t $p"]}" | median)
+            printf ' %12s %10.2f' "$v" "$(awk -v a="$v" -v b="$ref" 'BEGIN { print b ? a / b : 0 }')"
+        done
+        printf ' %12s\n' "${SHARE["$srv"]:--}"
     done
 done
