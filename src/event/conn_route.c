@@ -72,12 +72,7 @@ static void emit_done(kvd_conn_t *conn)
 
 static void finish(kvd_pending_t *p)
 {
-    if (p->scan_shard >= 0)
-        kvd_route_scan_reply(&p->parts[0], p->scan_shard, &p->reply);
-    else if (p->merge == KVD_MERGE_NONE)
-        kvd_buf_append(&p->reply, p->parts[0].data, p->parts[0].len);
-    else
-        kvd_route_merge(p->merge, p->parts, p->nparts, p->order, p->nkeys, &p->reply);
+    kvd_route_gather(p->merge, p->scan_shard, p->parts, p->nparts, p->order, p->nkeys, &p->reply);
     p->done = true;
 }
 

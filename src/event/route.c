@@ -371,6 +371,17 @@ void kvd_route_merge(kvd_merge_t how, kvd_buf_t *parts, int nparts, const int *o
     }
 }
 
+void kvd_route_gather(kvd_merge_t how, int scan_shard, kvd_buf_t *parts, int nparts,
+                      const int *order, int nkeys, kvd_buf_t *out)
+{
+    if (scan_shard >= 0)
+        kvd_route_scan_reply(&parts[0], scan_shard, out);
+    else if (how == KVD_MERGE_NONE)
+        kvd_buf_append(out, parts[0].data, parts[0].len);
+    else
+        kvd_route_merge(how, parts, nparts, order, nkeys, out);
+}
+
 /* ---- SCAN cursors ---- */
 
 bool kvd_route_scan_cursor(const kvd_arg_t *a, int *shard, uint64_t *inner)

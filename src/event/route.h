@@ -105,6 +105,12 @@ size_t kvd_route_reply_len(const char *p, size_t n);
 void kvd_route_merge(kvd_merge_t how, kvd_buf_t *parts, int nparts, const int *order, int nkeys,
                      kvd_buf_t *out);
 
+/* The reply of a command sent out in parts: a SCAN part with its cursor
+ * rewritten (scan_shard >= 0), the one part (KVD_MERGE_NONE), or the
+ * parts merged. */
+void kvd_route_gather(kvd_merge_t how, int scan_shard, kvd_buf_t *parts, int nparts,
+                      const int *order, int nkeys, kvd_buf_t *out);
+
 /* INFO: every shard's text added up into one (route_info.c). */
 void kvd_route_merge_info(const kvd_buf_t *parts, int nparts, kvd_buf_t *out);
 

@@ -293,13 +293,9 @@ static void start_scan(kvd_xtx_t *tx)
 
 static void finish_parts(kvd_xtx_t *tx)
 {
-    if (tx->scan_shard >= 0)
-        kvd_route_scan_reply(&tx->parts[0], tx->scan_shard, &tx->out);
-    else if (tx->merge == KVD_MERGE_NONE)
-        kvd_buf_append(&tx->out, tx->parts[0].data, tx->parts[0].len);
-    else
-        kvd_route_merge(tx->merge, tx->parts, tx->nparts, tx->split->order, tx->split->nkeys,
-                        &tx->out);
+    kvd_route_gather(tx->merge, tx->scan_shard, tx->parts, tx->nparts,
+                     tx->split ? tx->split->order : NULL, tx->split ? tx->split->nkeys : 0,
+                     &tx->out);
     for (int i = 0; i < tx->nparts; i++)
         kvd_buf_free(&tx->parts[i]);
     kvd_free(tx->parts);
