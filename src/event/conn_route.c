@@ -271,8 +271,8 @@ static void route_exec(kvd_conn_t *conn)
     }
     if (target == -2) {
         int n = kvd_multi_queued(c);
-        const kvd_arg_t **argv = kvd_calloc((size_t)n, sizeof(*argv));
-        int *argc = kvd_calloc((size_t)n, sizeof(*argc));
+        const kvd_arg_t **argv = kvd_calloc((size_t)n + 1, sizeof(*argv));
+        int *argc = kvd_calloc((size_t)n + 1, sizeof(*argc));
         for (int i = 0; i < n; i++)
             argv[i] = kvd_multi_queued_at(c, i, &argc[i]);
         kvd_pending_t *p = pending_new(conn, 1, KVD_MERGE_NONE);

@@ -781,7 +781,8 @@ static void advance(kvd_xtx_t *tx)
 void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *const *argv,
                     const int *argc, bool is_exec)
 {
-    KVD_ASSERT(n > 0 && kvd_router_active());
+    /* EXEC may have nothing queued and still WATCH keys on several shards. */
+    KVD_ASSERT((n > 0 || is_exec) && n >= 0 && kvd_router_active());
     kvd_xtx_t *tx = kvd_calloc(1, sizeof(*tx));
     kvd_client_t *c = &conn->client;
     tx->conn = conn;
@@ -790,8 +791,8 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
     tx->conn_id = c->id;
     tx->is_exec = is_exec;
     tx->ncmds = n;
-    tx->argv = kvd_calloc((size_t)n, sizeof(*tx->argv));
-    tx->argc = kvd_calloc((size_t)n, sizeof(*tx->argc));
+    tx->argv = kvd_calloc((size_t)n + 1, sizeof(*tx->argv));
+    tx->argc = kvd_calloc((size_t)n + 1, sizeof(*tx->argc));
     for (int i = 0; i < n; i++) {
         tx->argv[i] = kvd_args_dup(argv[i], argc[i]);
         tx->argc[i] = argc[i];

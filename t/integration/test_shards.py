@@ -184,6 +184,17 @@ def test_cross_shard_exec_and_watch(r):
         for k in keys:
             w.incr(k)
         assert w.execute() == [2] * 17 + [3] + [2] * 14
+    # Nothing queued, watches on several shards: EXEC still checks them.
+    with r.pipeline() as w:
+        w.watch(*keys)
+        w.multi()
+        assert w.execute() == []
+    with r.pipeline() as w:
+        w.watch(*keys)
+        r2.incr(keys[3])
+        w.multi()
+        with pytest.raises(redis.WatchError):
+            w.execute()
     r2.close()
 
 
@@ -321,3 +332,45 @@ def test_worker_death_during_cross_shard_transactions(server, r):
             assert "LOADING" in str(e) and time.time() < deadline
             time.sleep(0.05)
     assert stats["ok"] > 50
+
+
+def test_clients_hanging_up_mid_transaction(server, r):
+    """Random pipelines of cross-shard commands, MULTI/EXEC/WATCH and
+    blocking commands, the connection closed at a random moment: no worker
+    dies (a transaction whose client left still runs to its end and
+    releases its locks), and the server answers afterwards."""
+    import socket
+    import threading
+    seed = int(os.environ.get("SEED") or time.time())
+    print("hang-ups: SEED=%d" % seed)
+    before = server.read_log().count("killed by signal")
+
+    def enc(*words):
+        words = [str(w).encode() for w in words]
+        return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+
+    def client(i):
+        rnd = random.Random(seed + i)
+        end = time.time() + 3
+        while time.time() < end:
+            k = ["h%d" % rnd.randint(0, 30) for _ in range(3)]
+            choices = [("MULTI",), ("EXEC",), ("INCR", k[0]), ("RENAME", k[0], k[1]),
+                       ("SUNIONSTORE", k[0], k[1], k[2]), ("MGET",) + tuple(k),
+                       ("BLPOP", k[0], k[1], "0.05"), ("SADD", k[0], "m"), ("RPUSH", k[1], "x"),
+                       ("LMOVE", k[0], k[1], "LEFT", "RIGHT"), ("WATCH", k[2]), ("FLUSHALL",),
+                       ("SET", k[0], "5"), ("BLMOVE", k[0], k[2], "LEFT", "LEFT", "0.02")]
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.sendall(b"".join(enc(*rnd.choice(choices)) for _ in range(rnd.randint(1, 20))))
+            if rnd.random() < 0.5:
+                time.sleep(rnd.random() * 0.01)
+            s.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive()
+    assert r.ping()
+    assert r.set("after-hangups", 1) and r.get("after-hangups") == "1"
+    assert server.read_log().count("killed by signal") == before
