@@ -315,16 +315,24 @@ run_unit() {
         echo "### kvd-compat: SERVER DID NOT START ($SERVER on port $port)" >>"$log"
         stop_server
     else
-        # timeout(1) puts the suite (a test server and its test client
-        # process) in its own process group and kills all of it.
-        (cd "$WORK/redis" && TERM=dumb exec timeout -k 10 "$UNIT_TIMEOUT" \
-            tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
-            --single "$unit" --baseport "$(( 22000 + RANDOM % 20000 ))" --portcount 100 \
-            "${TCL_FLAGS[@]}") >>"$log" 2>&1 </dev/null &
-        SUITE_PID=$!
-        wait "$SUITE_PID"
-        rc=$?
-        SUITE_PID=""
+        # The suite's own test server listens on --baseport: below the
+        # kernel's ephemeral range (32768+), and picked again when taken
+        # anyway (before any test ran, so the same server serves the retry).
+        local try
+        for try in 1 2 3; do
+            : >"$log"
+            # timeout(1) puts the suite (a test server and its test client
+            # process) in its own process group and kills all of it.
+            (cd "$WORK/redis" && TERM=dumb exec timeout -k 10 "$UNIT_TIMEOUT" \
+                tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
+                --single "$unit" --baseport "$(( 20000 + RANDOM % 12000 ))" --portcount 100 \
+                "${TCL_FLAGS[@]}") >>"$log" 2>&1 </dev/null &
+            SUITE_PID=$!
+            wait "$SUITE_PID"
+            rc=$?
+            SUITE_PID=""
+            grep -q "couldn't open socket: address already in use" "$log" || break
+        done
         if [ $rc = 124 ] || [ $rc = 137 ]; then
             echo "### kvd-compat: TIMEOUT after $UNIT_TIMEOUT s" >>"$log"
         fi
