@@ -4,6 +4,7 @@
 #include "router.h"
 #include "conn.h"
 #include "route.h"
+#include "xshard.h"
 #include "aof/aof.h"
 #include "cmd/blocking.h"
 #include "cmd/multi.h"
@@ -672,6 +673,7 @@ static void peer_reset(int peer)
     pe->held_head = pe->held_tail = NULL;
     pe->backlog = 0;
     drop_deferred_from(peer);
+    kvd_xshard_peer_reset(peer);
     if (R.locked && R.lock_from == peer) {
         kvd_log_warning("router: worker %d died holding this shard for a transaction; "
                         "released (what it wrote here stays)", peer);

@@ -30,6 +30,7 @@ typedef struct xkey {
 } xkey_t;
 
 struct kvd_xtx {
+    struct kvd_xtx *lprev, *lnext; /* the running ones (a peer may die under them) */
     kvd_conn_t *conn; /* NULL once the connection is gone */
     kvd_pending_t *p;
     uint64_t conn_id;
@@ -65,6 +66,8 @@ struct kvd_xtx {
 };
 
 #define POLL_MS 10
+
+static kvd_xtx_t *running;
 
 /* The private shard cross-shard commands run in, and its client. */
 static kvd_shard_t *scratch;
@@ -733,6 +736,12 @@ static void complete(kvd_xtx_t *tx)
         kvd_conn_part_done(tx->p, 0, reply.data, reply.len);
     }
     kvd_buf_free(&reply);
+    if (tx->lprev != NULL)
+        tx->lprev->lnext = tx->lnext;
+    else
+        running = tx->lnext;
+    if (tx->lnext != NULL)
+        tx->lnext->lprev = tx->lprev;
     for (int i = 0; i < tx->ncmds; i++)
         kvd_args_free(tx->argv[i], tx->argc[i]);
     kvd_free(tx->argv);
@@ -808,7 +817,24 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
     if (is_exec && conn->watching != NULL)
         memset(conn->watching, 0, (size_t)tx->nshards); /* EXEC's LOCK unwatches there */
     conn->barrier = true;
+    tx->lnext = running;
+    if (running != NULL)
+        running->lprev = tx;
+    running = tx;
     advance(tx);
+}
+
+void kvd_xshard_peer_reset(int peer)
+{
+    static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
+    for (kvd_xtx_t *tx = running; tx != NULL; tx = tx->lnext) {
+        if (!tx->held[peer])
+            continue;
+        /* Its lock died with it: run nothing more, release the others. */
+        tx->held[peer] = 0;
+        if (tx->fail.len == 0)
+            kvd_buf_append(&tx->fail, loading, sizeof(loading) - 1);
+    }
 }
 
 void kvd_xshard_orphan(kvd_xtx_t *tx)

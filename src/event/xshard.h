@@ -45,4 +45,8 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
  * steps may already have run), without a reply. */
 void kvd_xshard_orphan(kvd_xtx_t *tx);
 
+/* Worker `peer` died: transactions that held its lock stop issuing steps
+ * (their answer becomes -LOADING) and release the others. */
+void kvd_xshard_peer_reset(int peer);
+
 #endif /* KVD_XSHARD_H */
