@@ -57,15 +57,23 @@ static const fan_rule_t fan_rules[] = {
     {"randomkey", KVD_MERGE_FIRST, false, 0, false}, {"info", KVD_MERGE_INFO, false, 0, true},
 };
 
-/* CLIENT UNBLOCK: the blocked command may wait on any shard. */
-static const fan_rule_t unblock_rule = {"client|unblock", KVD_MERGE_SUM, false, 0, true};
+/* Subcommands that concern every worker: a blocked client may wait on
+ * any shard, settings and statistics live in each, and so do clients. */
+static const fan_rule_t sub_rules[] = {
+    {"client|unblock", KVD_MERGE_SUM, false, 0, true},
+    {"client|list", KVD_MERGE_TEXT, false, 0, true},
+    {"config|set", KVD_MERGE_SAME, false, 0, true},
+    {"config|resetstat", KVD_MERGE_SAME, false, 0, true},
+    {"bgrewriteaof", KVD_MERGE_SAME, false, 0, true},
+};
 
 static const fan_rule_t *fan_rule(const kvd_command_t *cmd)
 {
+    for (size_t i = 0; i < KVD_ARRAY_LEN(sub_rules); i++)
+        if (strcmp(cmd->fullname, sub_rules[i].name) == 0)
+            return &sub_rules[i];
     if (cmd->parent != NULL)
-        return strcmp(cmd->parent->name, "client") == 0 && strcmp(cmd->name, "unblock") == 0
-                   ? &unblock_rule
-                   : NULL;
+        return NULL;
     for (size_t i = 0; i < KVD_ARRAY_LEN(fan_rules); i++)
         if (strcmp(cmd->name, fan_rules[i].name) == 0)
             return &fan_rules[i];
@@ -327,6 +335,21 @@ static void merge_concat(kvd_buf_t *parts, int nparts, kvd_buf_t *out)
             kvd_buf_append(out, parts[i].data + body[i], parts[i].len - body[i]);
 }
 
+/* Bulk strings joined into one (CLIENT LIST's lines). */
+static void merge_text(const kvd_buf_t *parts, int nparts, kvd_buf_t *out)
+{
+    kvd_buf_t text = KVD_BUF_INIT;
+    for (int i = 0; i < nparts; i++) {
+        const char *nl = memchr(parts[i].data, '\n', parts[i].len);
+        if (parts[i].len < 4 || parts[i].data[0] != '$' || nl == NULL)
+            continue;
+        size_t start = (size_t)(nl - parts[i].data) + 1;
+        kvd_buf_append(&text, parts[i].data + start, parts[i].len - start - 2);
+    }
+    kvd_reply_bulk(out, text.data, text.len);
+    kvd_buf_free(&text);
+}
+
 static void merge_mget(kvd_buf_t *parts, int nparts, const int *order, int nkeys, kvd_buf_t *out)
 {
     size_t pos[KVD_ROUTE_MAX_SHARDS];
@@ -358,6 +381,8 @@ void kvd_route_merge(kvd_merge_t how, kvd_buf_t *parts, int nparts, const int *o
     case KVD_MERGE_CONCAT: merge_concat(parts, nparts, out); break;
     case KVD_MERGE_MGET: merge_mget(parts, nparts, order, nkeys, out); break;
     case KVD_MERGE_INFO: kvd_route_merge_info(parts, nparts, out); break;
+    case KVD_MERGE_TEXT: merge_text(parts, nparts, out); break;
+    case KVD_MERGE_SAME: kvd_buf_append(out, parts[0].data, parts[0].len); break;
     case KVD_MERGE_FIRST:
         for (int i = 0; i < nparts; i++) {
             if (parts[i].len > 0 && parts[i].data[0] == '$' && parts[i].data[1] != '-') {

@@ -43,6 +43,9 @@ typedef enum {
     KVD_MERGE_MGET,     /* elements back in key order */
     KVD_MERGE_FIRST,    /* the first non-nil in part order: RANDOMKEY */
     KVD_MERGE_INFO,     /* INFO texts added up (route_info.c) */
+    KVD_MERGE_TEXT,     /* bulk strings joined: CLIENT LIST */
+    KVD_MERGE_SAME,     /* every shard did the same: the first part's reply
+                         * (CONFIG SET, CONFIG RESETSTAT, BGREWRITEAOF) */
 } kvd_merge_t;
 
 typedef struct kvd_route {
