@@ -165,6 +165,116 @@ START_TEST(merges)
 }
 END_TEST
 
+/* Plans added with cross-shard locking: which fan-outs take locks, SORT
+ * patterns, the per-worker subcommands. */
+START_TEST(plans_cross_shard)
+{
+    kvd_route_t rt;
+    load("mget", key_on(1, 0), key_on(3, 0), NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert(rt.locked);
+    load("flushall", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert(rt.kind == KVD_ROUTE_FANOUT && rt.locked);
+    load("watch", key_on(1, 0), key_on(3, 0), NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert(rt.kind == KVD_ROUTE_FANOUT && !rt.locked);
+    load("info", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert(rt.kind == KVD_ROUTE_FANOUT && !rt.locked && rt.merge == KVD_MERGE_INFO);
+    load("config", "set", "hz", "10", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert(rt.kind == KVD_ROUTE_FANOUT && rt.merge == KVD_MERGE_SAME);
+    load("client", "list", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert(rt.kind == KVD_ROUTE_FANOUT && rt.merge == KVD_MERGE_TEXT);
+    load("config", "get", "hz", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert_int_eq(rt.kind, KVD_ROUTE_LOCAL);
+    /* SORT reads the keys its patterns name, wherever they are. */
+    const char *k = key_on(0, 0);
+    load("sort", k, NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert_int_eq(rt.kind, KVD_ROUTE_LOCAL);
+    load("sort", k, "by", "nosort", "get", "#", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert_int_eq(rt.kind, KVD_ROUTE_LOCAL);
+    load("sort", k, "limit", "0", "1", "by", "w_*", "get", "o_*->f", NULL);
+    kvd_route_plan(&th_client, &rt);
+    ck_assert_int_eq(rt.kind, KVD_ROUTE_CROSS);
+    const kvd_arg_t *pats[4];
+    ck_assert_int_eq(kvd_route_sort_patterns(&th_client, pats, 4), 2);
+    ck_assert_str_eq(pats[0]->ptr, "w_*");
+    ck_assert_str_eq(pats[1]->ptr, "o_*->f");
+}
+END_TEST
+
+static const char info_a[] =
+    "# Server\r\nredis_version:7.0.15\r\nprocess_id:11\r\ntcp_port:6379\r\n\r\n"
+    "# Clients\r\nconnected_clients:2\r\nmaxclients:10000\r\n"
+    "client_recent_max_input_buffer:8\r\nblocked_clients:1\r\n\r\n"
+    "# Memory\r\nused_memory:2048\r\nused_memory_human:2.00K\r\n\r\n"
+    "# Commandstats\r\ncmdstat_get:calls=3,usec=30,usec_per_call=10.00,rejected_calls=0,"
+    "failed_calls=0\r\n\r\n"
+    "# Keyspace\r\ndb3:keys=2,expires=1,avg_ttl=50\r\n";
+static const char info_b[] =
+    "# Server\r\nredis_version:7.0.15\r\nprocess_id:12\r\ntcp_port:6379\r\n\r\n"
+    "# Clients\r\nconnected_clients:3\r\nmaxclients:10000\r\n"
+    "client_recent_max_input_buffer:20\r\nblocked_clients:0\r\n\r\n"
+    "# Memory\r\nused_memory:1024\r\nused_memory_human:1.00K\r\n\r\n"
+    "# Commandstats\r\ncmdstat_get:calls=1,usec=10,usec_per_call=10.00,rejected_calls=0,"
+    "failed_calls=1\r\ncmdstat_set:calls=4,usec=8,usec_per_call=2.00,rejected_calls=0,"
+    "failed_calls=0\r\n\r\n"
+    "# Keyspace\r\ndb0:keys=5,expires=0,avg_ttl=0\r\ndb3:keys=1,expires=1,avg_ttl=80\r\n";
+
+/* INFO from two shards reads as one server's. */
+START_TEST(info_adds_up)
+{
+    kvd_buf_t parts[2], out = KVD_BUF_INIT;
+    kvd_buf_init(&parts[0]);
+    kvd_buf_init(&parts[1]);
+    kvd_reply_bulk(&parts[0], info_a, strlen(info_a));
+    kvd_reply_bulk(&parts[1], info_b, strlen(info_b));
+    kvd_route_merge(KVD_MERGE_INFO, parts, 2, NULL, 0, &out);
+    const char *t = kvd_buf_cstr(&out);
+    ck_assert_ptr_nonnull(strstr(t, "\r\nprocess_id:11\r\n"));      /* the first part's fact */
+    ck_assert_ptr_nonnull(strstr(t, "\r\nconnected_clients:5\r\n")); /* counters add up */
+    ck_assert_ptr_nonnull(strstr(t, "\r\nmaxclients:10000\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\r\nclient_recent_max_input_buffer:20\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\r\nblocked_clients:1\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\r\nused_memory:3072\r\nused_memory_human:3.00K\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "cmdstat_get:calls=4,usec=40,usec_per_call=10.00,"
+                                    "rejected_calls=0,failed_calls=1\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "cmdstat_set:calls=4,usec=8,usec_per_call=2.00"));
+    /* Databases in order, db3's lines added up (avg_ttl: the larger). */
+    ck_assert_ptr_nonnull(strstr(t, "# Keyspace\r\ndb0:keys=5,expires=0,avg_ttl=0\r\n"
+                                    "db3:keys=3,expires=2,avg_ttl=80\r\n"));
+    kvd_buf_free(&parts[0]);
+    kvd_buf_free(&parts[1]);
+    kvd_buf_free(&out);
+}
+END_TEST
+
+START_TEST(text_and_same_merges)
+{
+    kvd_buf_t parts[2], out = KVD_BUF_INIT;
+    part(&parts[0], "$7\r\nid=1 a\n\r\n");
+    part(&parts[1], "$7\r\nid=2 b\n\r\n");
+    kvd_route_merge(KVD_MERGE_TEXT, parts, 2, NULL, 0, &out);
+    ck_assert_str_eq(kvd_buf_cstr(&out), "$14\r\nid=1 a\nid=2 b\n\r\n");
+    kvd_buf_free(&parts[0]);
+    kvd_buf_free(&parts[1]);
+    kvd_buf_clear(&out);
+    part(&parts[0], "+OK\r\n");
+    part(&parts[1], "+OK\r\n");
+    kvd_route_merge(KVD_MERGE_SAME, parts, 2, NULL, 0, &out);
+    ck_assert_str_eq(kvd_buf_cstr(&out), "+OK\r\n");
+    kvd_buf_free(&parts[0]);
+    kvd_buf_free(&parts[1]);
+    kvd_buf_free(&out);
+}
+END_TEST
+
 /* A SCAN cursor walks shard 0, 1, 2, 3 in turn and ends with 0. */
 START_TEST(scan_cursors)
 {
@@ -214,6 +324,9 @@ int main(void)
     tcase_add_test(tc, plans);
     tcase_add_test(tc, reply_lengths);
     tcase_add_test(tc, merges);
+    tcase_add_test(tc, plans_cross_shard);
+    tcase_add_test(tc, info_adds_up);
+    tcase_add_test(tc, text_and_same_merges);
     tcase_add_test(tc, scan_cursors);
     tcase_add_test(tc, resharding_moves_few_slots);
     suite_add_tcase(s, tc);
