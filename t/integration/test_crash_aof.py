@@ -7,7 +7,8 @@ there.  appendfsync everysec: the whole server (workers, then master) is
 SIGKILLed and restarted, and acknowledged writes are counted as lost or
 not.  Each test prints its numbers (seed, kills, writes, losses).
 
-Bounded: 12 kills or 55 s for the first test, 10 s for the second.
+Bounded: 12 kills (8 with shards: 4, where the writes mostly cross rings)
+or 55 s for the first test, 10 s for the second.
 SEED=N replays the kill schedule.
 """
 import os
@@ -16,6 +17,7 @@ import signal
 import threading
 import time
 
+import pytest
 import redis
 
 from harness import Kvd, wait_for, wait_port
@@ -23,6 +25,7 @@ from harness import Kvd, wait_for, wait_port
 THREADS = 4
 ALWAYS_SECONDS = 55.0  # at most; stops after ALWAYS_KILLS
 ALWAYS_KILLS = 12
+ALWAYS_KILLS_SHARDED = 8
 # The master backs off respawning a worker that dies within 2 s of its
 # start (crash-loop protection): kill at a random moment after that.
 MIN_UPTIME, MAX_UPTIME = 2.05, 2.8
@@ -114,10 +117,14 @@ def seed_of(name):
     return seed
 
 
-def test_always_worker_sigkill_loses_nothing():
-    seed = seed_of("test_always_worker_sigkill_loses_nothing")
+@pytest.mark.parametrize("shards", [1, 4])
+def test_always_worker_sigkill_loses_nothing(shards):
+    """With shards: 4 most writes run on another worker than the client's:
+    their replies must wait for the owner's fsync too."""
+    seed = seed_of("test_always_worker_sigkill_loses_nothing[%d]" % shards)
     rng = random.Random(seed)
-    kvd = Kvd(extra="appendonly: yes\nappendfsync: always\n").start()
+    kvd = Kvd(extra="appendonly: yes\nappendfsync: always\n", shards=shards).start()
+    max_kills = ALWAYS_KILLS if shards == 1 else ALWAYS_KILLS_SHARDED
     writers = [Writer(kvd.port, t, seed) for t in range(THREADS)]
     kills = losses = checked = 0
     verified = [None] * THREADS
@@ -125,7 +132,7 @@ def test_always_worker_sigkill_loses_nothing():
         for w in writers:
             w.start()
         deadline = time.time() + ALWAYS_SECONDS
-        while time.time() < deadline and kills < ALWAYS_KILLS:
+        while time.time() < deadline and kills < max_kills:
             time.sleep(rng.uniform(MIN_UPTIME, MAX_UPTIME))
             snaps = [w.snapshot() for w in writers]
             pids = kvd.worker_pids()
@@ -149,7 +156,7 @@ def test_always_worker_sigkill_loses_nothing():
     acks = sum(w.acks for w in writers)
     log = kvd.read_log()
     kvd.stop()
-    print(f"always: kills={kills} acknowledged_writes={acks} "
+    print(f"always (shards {shards}): kills={kills} acknowledged_writes={acks} "
           f"unknown_outcomes={sum(w.errors for w in writers)} "
           f"verified_after_kills={checked} losses={losses} "
           f"torn_tails_truncated={log.count('partial record at the end')}")
