@@ -404,7 +404,7 @@ static deferred_t *defer_push(int from, const kvd_ring_hdr_t *h, const uint8_t *
  * the shard; replies never do (coordinators must hear their answers). */
 static bool must_wait(int from, const kvd_ring_hdr_t *h)
 {
-    if ((h->kind & 0xff) == KVD_MSG_REPLY)
+    if ((h->kind & 0xff) == KVD_MSG_REPLY || (h->kind & KVD_MSG_ABORT))
         return false;
     if (R.locked && from == R.lock_from && h->conn_id == R.lock_conn)
         return false; /* the holder's own steps */
@@ -458,6 +458,36 @@ static void handle_unlock(int from, const kvd_ring_hdr_t *h)
     kvd_buf_append_str(&reply, "+OK\r\n");
     send_reply(from, h->seq, h->conn_id, &reply);
     lock_release();
+}
+
+/*
+ * ABORT: a coordinator saw this shard restart while its LOCK was on the
+ * way.  A LOCK sent in that window may have reached this incarnation
+ * after the coordinator had already failed it; without this, the lock
+ * would be held (or granted later) for a transaction that is gone.  The
+ * ring keeps the ABORT behind that LOCK.
+ */
+static void handle_abort(int from, const kvd_ring_hdr_t *h)
+{
+    if (R.locked && R.lock_from == from && R.lock_conn == h->conn_id) {
+        kvd_log_notice("router: worker %d gave up its lock here (it saw this worker restart)",
+                       from);
+        lock_release();
+        return;
+    }
+    deferred_t **link = &R.dq_head, *d;
+    R.dq_tail = NULL;
+    while ((d = *link) != NULL) {
+        if (d->from == from && d->hdr.conn_id == h->conn_id && (d->hdr.kind & KVD_MSG_LOCK)) {
+            *link = d->next;
+            R.ndeferred--;
+            kvd_buf_free(&d->data);
+            kvd_free(d);
+            continue;
+        }
+        R.dq_tail = d;
+        link = &d->next;
+    }
 }
 
 /* PULL: the payload is a multibulk of (database, key) pairs; the reply an
@@ -518,6 +548,10 @@ static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
     }
     if (h->kind & KVD_MSG_UNLOCK) {
         handle_unlock(from, h);
+        return;
+    }
+    if (h->kind & KVD_MSG_ABORT) {
+        handle_abort(from, h);
         return;
     }
     proxy_t *p = proxy_get(from, h->conn_id);

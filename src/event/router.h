@@ -38,6 +38,8 @@ enum {
     KVD_MSG_LOCK = 1u << 10,    /* hold this shard for it; answers +OK (with EXEC: +DIRTY
                                  * when the connection's WATCHed keys here were touched) */
     KVD_MSG_EXEC = 1u << 14,    /* LOCK flag: for EXEC, which ends the connection's WATCHes */
+    KVD_MSG_ABORT = 1u << 15,   /* the transaction gave this shard up (it saw the shard
+                                 * restart): release its lock, or drop its waiting LOCK */
     KVD_MSG_UNLOCK = 1u << 11,  /* release it; the answer leaves once its writes are in the AOF */
     KVD_MSG_PULL = 1u << 12,    /* payload: (db, key) pairs; answer: their rebuild commands */
     KVD_MSG_TXSTEP = 1u << 13,  /* a step of the transaction: blocking commands do not block */

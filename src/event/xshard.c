@@ -828,6 +828,12 @@ void kvd_xshard_peer_reset(int peer)
 {
     static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
     for (kvd_xtx_t *tx = running; tx != NULL; tx = tx->lnext) {
+        if (!tx->member[peer] || tx->lock_at <= peer)
+            continue; /* it sent that shard no LOCK */
+        /* A LOCK sent just before we noticed may reach the new worker: give
+         * it up there too (the ring keeps this behind it). */
+        kvd_buf_t none = KVD_BUF_INIT;
+        kvd_router_send(peer, 0, tx->conn_id, KVD_MSG_ABORT | KVD_MSG_NOREPLY, &none, NULL, 0);
         if (!tx->held[peer])
             continue;
         /* Its lock died with it: run nothing more, release the others. */

@@ -31,7 +31,8 @@ def server():
 
 @pytest.fixture
 def r(server):
-    c = redis.Redis(port=server.port, decode_responses=True)
+    # A stuck server fails the test instead of hanging the run.
+    c = redis.Redis(port=server.port, decode_responses=True, socket_timeout=30)
     c.flushall()
     yield c
     c.close()
@@ -282,9 +283,10 @@ def test_worker_death(server, r):
 
 
 def test_worker_death_during_cross_shard_transactions(server, r):
-    """SIGKILL a worker while clients run cross-shard transactions and
-    commands: the locks it held or waited for are released, every client
-    gets answers (errors only while the shard is down), nothing hangs."""
+    """SIGKILL workers again and again while clients run cross-shard
+    transactions and commands: the locks the dead held or waited for are
+    released, every client gets answers (errors only while a shard is
+    down), nothing hangs, and the server answers afterwards."""
     import threading
     accts = ["w:%d" % i for i in range(12)]
     r.mset({k: 100 for k in accts})
@@ -315,15 +317,22 @@ def test_worker_death_during_cross_shard_transactions(server, r):
     threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
     for t in threads:
         t.start()
-    time.sleep(1)
-    victim = server.worker_pids()[2]
-    os.kill(victim, signal.SIGKILL)
+    # Several kills, so that some land while a LOCK is on its way to the
+    # victim (a stale LOCK once left the new worker locked for good).
+    rnd = random.Random(int(os.environ.get("SEED") or time.time()))
+    kills = 0
+    while time.time() < stop - 0.5:
+        time.sleep(rnd.uniform(0.3, 0.6))
+        pids = server.worker_pids()
+        if pids:
+            os.kill(rnd.choice(pids), signal.SIGKILL)
+            kills += 1
     for t in threads:
         t.join(timeout=30)
         assert not t.is_alive(), "a client hung after a worker died"
-    print("worker death under transactions: %r" % stats)
-    wait_for(lambda: len(server.worker_pids()) == SHARDS, timeout=10)
-    deadline = time.time() + 10
+    print("worker deaths under transactions: kills=%d %r" % (kills, stats))
+    wait_for(lambda: len(server.worker_pids()) == SHARDS, timeout=30)
+    deadline = time.time() + 30
     while True:
         try:
             assert r.set("alive", 1) and len(r.mget(accts)) == len(accts)
@@ -331,7 +340,7 @@ def test_worker_death_during_cross_shard_transactions(server, r):
         except redis.ResponseError as e:
             assert "LOADING" in str(e) and time.time() < deadline
             time.sleep(0.05)
-    assert stats["ok"] > 50
+    assert stats["ok"] > 20
 
 
 def test_clients_hanging_up_mid_transaction(server, r):
