@@ -416,6 +416,18 @@ bool kvd_router_locked(void)
     return R.locked;
 }
 
+void kvd_router_stop(void)
+{
+    if (!R.active || !R.locked)
+        return;
+    /* Stopping in the middle of a cross-shard transaction: what it wrote
+     * here is closed as a block, so the AOF stays well formed. */
+    kvd_log_warning("router: stopping while worker %d's transaction holds this shard", R.lock_from);
+    R.locked = false;
+    R.shard->in_exec--;
+    kvd_aof_exec_done(R.shard);
+}
+
 void kvd_router_lock_self(uint64_t conn_id, kvd_router_reply_fn *fn, void *arg)
 {
     if (!R.locked && R.dq_head == NULL) {

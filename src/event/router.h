@@ -87,6 +87,8 @@ bool kvd_router_proxy_resumed(kvd_client_t *c);
 bool kvd_router_locked(void);
 void kvd_router_lock_self(uint64_t conn_id, kvd_router_reply_fn *fn, void *arg);
 void kvd_router_unlock_self(uint64_t conn_id);
+/* Graceful stop: drop the lock if a transaction holds this shard. */
+void kvd_router_stop(void);
 
 /* Before the AOF hook of a loop iteration: push queued messages, drain
  * the rings (running peers' commands). */

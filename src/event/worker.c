@@ -100,6 +100,7 @@ static void stop_worker(struct ev_loop *loop)
     for (int i = 0; i < W.naccept; i++)
         ev_io_stop(loop, &W.accept_w[i]);
     kvd_net_close_all(W.listeners, W.nlisteners);
+    kvd_router_stop();
     kvd_aof_before_sleep(W.shard);
     kvd_router_after_aof();
     kvd_conn_flush_pending();
