@@ -86,6 +86,8 @@ Options:
                       are left as they are.  The exit status still reports
                       the regressions against the old file
   --table FILE        also write the per-unit results table to FILE
+  --skipfile FILE     test names the suite must not run (one per line; its
+                      own --skipfile): tests that cannot pass reliably here
   --logdir DIR        where unit logs go (default
                       \$KVD_TOP_BUILDDIR/t/compat/logs-SERVER)
   --from-logs DIR     don't run anything: parse DIR/<unit>.log files left by
@@ -126,12 +128,17 @@ while [ $# -gt 0 ]; do
     --table)     TABLE_OUT="${2:?--table needs a file}"; shift ;;
     --logdir)    LOGDIR="${2:?--logdir needs a directory}"; shift ;;
     --from-logs) FROM_LOGS="${2:?--from-logs needs a directory}"; shift ;;
+    --skipfile)  SKIPFILE="${2:?--skipfile needs a file}"; shift ;;
     *)           usage >&2; die "unknown argument '$1'" ;;
     esac
     shift
 done
 
 case "$SERVER" in kvd|redis) ;; *) die "--server must be kvd or redis" ;; esac
+if [ -n "${SKIPFILE:-}" ]; then
+    [ -r "$SKIPFILE" ] || die "cannot read skip file $SKIPFILE"
+    TCL_FLAGS+=(--skipfile "$(cd "$(dirname "$SKIPFILE")" && pwd)/$(basename "$SKIPFILE")")
+fi
 [[ "$UNIT_TIMEOUT" =~ ^[0-9]+$ ]] || die "timeout must be whole seconds"
 [ -z "$SHARDS" ] || [[ "$SHARDS" =~ ^[1-9][0-9]*$ ]] || die "shards must be a positive number"
 [ -z "$SHARDS" ] || [ "$SERVER" = kvd ] || die "--shards only applies to --server kvd"
