@@ -23,21 +23,6 @@ static struct {
 
 static int next_pid = 1000;
 
-static int child_work(kvd_shard_t *s)
-{
-    kvd_aof_t *a = s->aof;
-    int fh = s->env->file_open(s->env, a->tmp_path, KVD_ENV_O_WRITE | KVD_ENV_O_CREATE);
-    if (fh < 0)
-        return fh;
-    int rc = s->env->file_truncate(s->env, fh, 0);
-    if (rc == 0)
-        rc = aof_rewrite_dump(s, fh);
-    if (rc == 0)
-        rc = s->env->file_sync(s->env, fh);
-    s->env->file_close(s->env, fh);
-    return rc;
-}
-
 int aof_fork(void)
 {
     kvd_shard_t *s = kvd_current_shard;
@@ -46,7 +31,7 @@ int aof_fork(void)
     /* BUGGIFY: fork fails (no memory for the page tables, EAGAIN). */
     if (se->buggify && sim_rng_one_in(&se->rng, 10))
         return -EAGAIN;
-    child.code = child_work(s) == 0 ? 0 : 1;
+    child.code = aof_rewrite_child_work(s) == 0 ? 0 : 1;
     child.polls_left = (int)sim_rng_below(&se->rng, 5);
     child.pid = next_pid++;
     return child.pid;

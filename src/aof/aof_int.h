@@ -74,6 +74,9 @@ void aof_rewrite_poll(kvd_shard_t *s);
 void aof_rewrite_abort(kvd_shard_t *s);
 /* Write the whole keyspace as commands to fh (the child's work); 0 or -errno. */
 int aof_rewrite_dump(kvd_shard_t *s, int fh);
+/* The rewrite child's whole job: dump the snapshot into the temporary
+ * file and sync it; 0 or -errno.  (kvd-sim runs it in place of a fork.) */
+int aof_rewrite_child_work(kvd_shard_t *s);
 
 /* aof_fork.c: the only OS process calls (the simulator replaces them). */
 int aof_fork(void); /* as fork(): pid in the parent, 0 in the child, -errno */

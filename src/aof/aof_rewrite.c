@@ -207,7 +207,7 @@ int aof_rewrite_dump(kvd_shard_t *s, int fh)
     return d.err;
 }
 
-static int child_main(kvd_shard_t *s)
+int aof_rewrite_child_work(kvd_shard_t *s)
 {
     kvd_aof_t *a = s->aof;
     int fh = s->env->file_open(s->env, a->tmp_path, KVD_ENV_O_WRITE | KVD_ENV_O_CREATE);
@@ -252,7 +252,7 @@ int aof_rewrite_start(kvd_shard_t *s, kvd_buf_t *err)
         return -1;
     }
     if (pid == 0)
-        aof_child_exit(child_main(s) == 0 ? 0 : 1);
+        aof_child_exit(aof_rewrite_child_work(s) == 0 ? 0 : 1);
     a->child = pid;
     a->rewrite_scheduled = false;
     a->rewrite_start_ms = kvd_env_now_ms(s->env);
