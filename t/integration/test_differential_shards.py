@@ -84,12 +84,12 @@ class ShardStream(Stream):
         ] + self.more_generators()
 
     def more_generators(self):
-        """The rest of the collection commands (all but the random ones:
-        SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER answer differently by
-        design)."""
+        """The rest of the collection commands, but the random ones (SPOP,
+        SRANDMEMBER, HRANDFIELD, ZRANDMEMBER answer differently by design)
+        and the lex ranges, whose answer Redis leaves unspecified when the
+        scores differ (as they do here)."""
         g, k, m = self.rng, self.key, self.small
         i = lambda: str(g.randint(-4, 4))  # noqa: E731
-        lex = lambda: g.choice(["-", "+", "[a", "(b", "[x", "(1"])  # noqa: E731
         rng = lambda: g.choice(["-inf", "+inf", "0", "(1", "2", "(2.5", "10"])  # noqa: E731
         return [
             (2, "linsert", lambda: ["LINSERT", k(), g.choice(["BEFORE", "AFTER"]), m(), m()]),
@@ -118,17 +118,14 @@ class ShardStream(Stream):
             (2, "zrem", lambda: ["ZREM", k(), m(), m()]),
             (1, "zcard", lambda: ["ZCARD", k()]),
             (2, "zcount", lambda: ["ZCOUNT", k(), rng(), rng()]),
-            (1, "zlexcount", lambda: ["ZLEXCOUNT", k(), lex(), lex()]),
             (2, "zscore", lambda: ["ZSCORE", k(), m()]),
             (1, "zmscore", lambda: ["ZMSCORE", k(), m(), m()]),
             (2, "zrank", lambda: ["ZRANK", k(), m()]),
             (1, "zrevrank", lambda: ["ZREVRANK", k(), m()]),
             (2, "zrangebyscore", lambda: ["ZRANGEBYSCORE", k(), rng(), rng(), "WITHSCORES"]),
             (1, "zrevrangebyscore", lambda: ["ZREVRANGEBYSCORE", k(), rng(), rng()]),
-            (1, "zrangebylex", lambda: ["ZRANGEBYLEX", k(), lex(), lex()]),
             (1, "zremrangebyrank", lambda: ["ZREMRANGEBYRANK", k(), i(), i()]),
             (1, "zremrangebyscore", lambda: ["ZREMRANGEBYSCORE", k(), rng(), rng()]),
-            (1, "zremrangebylex", lambda: ["ZREMRANGEBYLEX", k(), lex(), lex()]),
             (2, "zpopmin", lambda: ["ZPOPMIN", k(), g.choice(["1", "2"])]),
             (1, "zpopmax", lambda: ["ZPOPMAX", k()]),
             (1, "zintercard", lambda: ["ZINTERCARD", "2", k(), k()]),
