@@ -235,6 +235,9 @@ bool kvd_route_scan_argv(const kvd_client_t *c, kvd_arg_t *argv, char cur[24], i
     return true;
 }
 
+const kvd_resp_limits_t kvd_route_peer_limits = {
+    .max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX, .max_inline_len = 64 * 1024};
+
 void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv)
 {
     kvd_reply_array(out, argc);

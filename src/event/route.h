@@ -94,6 +94,10 @@ bool kvd_route_scan_argv(const kvd_client_t *c, kvd_arg_t *argv, char cur[24], i
  * max of them into pats); 0 for any other command. */
 int kvd_route_sort_patterns(const kvd_client_t *c, const kvd_arg_t **pats, int max);
 
+/* Parsing what a peer worker encoded (commands, PULL answers, rebuild
+ * streams): no size limit of its own, the client's was applied already. */
+extern const kvd_resp_limits_t kvd_route_peer_limits;
+
 /* Append argv as a RESP multibulk. */
 void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
 

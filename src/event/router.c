@@ -400,6 +400,27 @@ static deferred_t *defer_push(int from, const kvd_ring_hdr_t *h, const uint8_t *
     return d;
 }
 
+/* Forget what waits from worker `from`: everything (conn_id 0: it died),
+ * or the LOCKs of connection conn_id (its transaction gave us up). */
+static void drop_deferred(int from, uint64_t conn_id)
+{
+    deferred_t **link = &R.dq_head, *d;
+    R.dq_tail = NULL;
+    while ((d = *link) != NULL) {
+        bool drop = d->from == from && (conn_id == 0 || (d->hdr.conn_id == conn_id &&
+                                                         (d->hdr.kind & KVD_MSG_LOCK)));
+        if (!drop) {
+            R.dq_tail = d;
+            link = &d->next;
+            continue;
+        }
+        *link = d->next;
+        R.ndeferred--;
+        kvd_buf_free(&d->data);
+        kvd_free(d);
+    }
+}
+
 /* Commands and closes wait while another connection's transaction holds
  * the shard; replies never do (coordinators must hear their answers). */
 static bool must_wait(int from, const kvd_ring_hdr_t *h)
@@ -487,29 +508,16 @@ static void handle_abort(int from, const kvd_ring_hdr_t *h)
         lock_release();
         return;
     }
-    deferred_t **link = &R.dq_head, *d;
-    R.dq_tail = NULL;
-    while ((d = *link) != NULL) {
-        if (d->from == from && d->hdr.conn_id == h->conn_id && (d->hdr.kind & KVD_MSG_LOCK)) {
-            *link = d->next;
-            R.ndeferred--;
-            kvd_buf_free(&d->data);
-            kvd_free(d);
-            continue;
-        }
-        R.dq_tail = d;
-        link = &d->next;
-    }
+    drop_deferred(from, h->conn_id);
 }
 
 /* PULL: the payload is a multibulk of (database, key) pairs; the reply an
  * array with, per key, the commands that rebuild it (empty: no such key). */
 static void handle_pull(proxy_t *p, const kvd_ring_hdr_t *h, int from, char *data, size_t len)
 {
-    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
-                                .max_inline_len = 64 * 1024};
-    kvd_resp_parser_init(&p->parser);
-    kvd_resp_status_t st = kvd_resp_parse(&p->parser, data, len, &p->argv, &limits);
+        kvd_resp_parser_init(&p->parser);
+    kvd_resp_status_t st =
+        kvd_resp_parse(&p->parser, data, len, &p->argv, &kvd_route_peer_limits);
     KVD_ASSERT(st == KVD_RESP_OK && p->argv.argc % 2 == 0);
     kvd_buf_t reply = KVD_BUF_INIT, one = KVD_BUF_INIT;
     kvd_reply_array(&reply, p->argv.argc / 2);
@@ -531,13 +539,11 @@ static void handle_pull(proxy_t *p, const kvd_ring_hdr_t *h, int from, char *dat
 /* Run the command(s) in payload on p; the reply of the last stays in p->out. */
 static void proxy_run(proxy_t *p, char *payload, size_t len, bool batch)
 {
-    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
-                                .max_inline_len = 64 * 1024};
-    size_t off = 0;
+        size_t off = 0;
     for (int guard = 0; off < len && guard < 1000000; guard++) {
         kvd_resp_parser_init(&p->parser);
         kvd_resp_status_t st = kvd_resp_parse(&p->parser, payload + off, len - off, &p->argv,
-                                              &limits);
+                                              &kvd_route_peer_limits);
         KVD_ASSERT(st == KVD_RESP_OK); /* a peer encoded it: anything else is a bug */
         off += p->parser.consumed;
         if (p->argv.argc == 0)
@@ -691,23 +697,6 @@ static void collect_proxy(const kvd_dict_node_t *n, void *arg)
         collect_push(c, (void *)(uintptr_t)p);
 }
 
-static void drop_deferred_from(int peer)
-{
-    deferred_t **link = &R.dq_head, *d;
-    R.dq_tail = NULL;
-    while ((d = *link) != NULL) {
-        if (d->from != peer) {
-            R.dq_tail = d;
-            link = &d->next;
-            continue;
-        }
-        *link = d->next;
-        R.ndeferred--;
-        kvd_buf_free(&d->data);
-        kvd_free(d);
-    }
-}
-
 static void peer_reset(int peer)
 {
     static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
@@ -718,7 +707,7 @@ static void peer_reset(int peer)
     free_msgs(pe->held_head);
     pe->held_head = pe->held_tail = NULL;
     pe->backlog = 0;
-    drop_deferred_from(peer);
+    drop_deferred(peer, 0);
     kvd_xshard_peer_reset(peer);
     if (R.locked && R.lock_from == peer) {
         kvd_log_warning("router: worker %d died holding this shard for a transaction; "

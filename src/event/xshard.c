@@ -87,16 +87,15 @@ static void run_stream(kvd_client_t *c, const char *data, size_t len)
 {
     kvd_buf_t copy = KVD_BUF_INIT, sink = KVD_BUF_INIT;
     kvd_buf_append(&copy, data, len); /* the parser writes NULs into it */
-    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
-                                .max_inline_len = 64 * 1024};
-    kvd_argv_t argv = KVD_ARGV_INIT;
+        kvd_argv_t argv = KVD_ARGV_INIT;
     kvd_buf_t *saved = c->reply;
     c->reply = &sink;
     size_t off = 0;
     for (uint64_t guard = 0; off < len && guard < len; guard++) {
         kvd_resp_parser_t parser;
         kvd_resp_parser_init(&parser);
-        kvd_resp_status_t st = kvd_resp_parse(&parser, copy.data + off, len - off, &argv, &limits);
+        kvd_resp_status_t st =
+            kvd_resp_parse(&parser, copy.data + off, len - off, &argv, &kvd_route_peer_limits);
         KVD_ASSERT(st == KVD_RESP_OK); /* we wrote it */
         off += parser.consumed;
         if (argv.argc == 0)
@@ -213,7 +212,8 @@ static bool lock_next(kvd_xtx_t *tx)
     return true;
 }
 
-static void on_unlock(void *arg, int part, const char *data, size_t len)
+/* An answer that only counts (UNLOCK, a push): its content does not matter. */
+static void on_ack(void *arg, int part, const char *data, size_t len)
 {
     KVD_UNUSED(part);
     KVD_UNUSED(data);
@@ -234,7 +234,7 @@ static void unlock_all(kvd_xtx_t *tx)
             kvd_router_unlock_self(tx->conn_id);
         } else {
             kvd_buf_t none = KVD_BUF_INIT;
-            send_step(tx, s, KVD_MSG_UNLOCK, &none, s, on_unlock);
+            send_step(tx, s, KVD_MSG_UNLOCK, &none, s, on_ack);
         }
     }
 }
@@ -373,12 +373,11 @@ static void on_pull(void *arg, int shard, const char *data, size_t len)
     }
     kvd_buf_t copy = KVD_BUF_INIT;
     kvd_buf_append(&copy, data, len);
-    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
-                                .max_inline_len = 64 * 1024};
-    kvd_resp_parser_t parser;
+        kvd_resp_parser_t parser;
     kvd_resp_parser_init(&parser);
     kvd_argv_t got = KVD_ARGV_INIT;
-    kvd_resp_status_t st = kvd_resp_parse(&parser, copy.data, copy.len, &got, &limits);
+    kvd_resp_status_t st =
+        kvd_resp_parse(&parser, copy.data, copy.len, &got, &kvd_route_peer_limits);
     KVD_ASSERT(st == KVD_RESP_OK);
     int i = 0;
     for (int k = 0; k < tx->nkeys; k++) {
@@ -435,16 +434,14 @@ static void start_cross(kvd_xtx_t *tx)
 static int stream_elements(const kvd_buf_t *stream, kvd_buf_t *copy, kvd_arg_t **out, int *cap)
 {
     kvd_buf_append(copy, stream->data, stream->len);
-    kvd_resp_limits_t limits = {.max_bulk_len = INT64_MAX, .max_multibulk_len = INT_MAX,
-                                .max_inline_len = 64 * 1024};
-    int n = 0;
+        int n = 0;
     size_t off = 0;
     for (size_t guard = 0; off < copy->len && guard < copy->len; guard++) {
         kvd_resp_parser_t parser;
         kvd_resp_parser_init(&parser);
         kvd_argv_t argv = KVD_ARGV_INIT, *a = &argv;
         kvd_resp_status_t st = kvd_resp_parse(&parser, copy->data + off, copy->len - off, a,
-                                              &limits);
+                                              &kvd_route_peer_limits);
         KVD_ASSERT(st == KVD_RESP_OK);
         off += parser.consumed;
         bool zadd = a->argc > 0 && kvd_arg_is(&a->v[0], "zadd");
@@ -516,17 +513,6 @@ static bool pull_sort_patterns(kvd_xtx_t *tx)
     return true;
 }
 
-static void on_pushed(void *arg, int part, const char *data, size_t len)
-{
-    KVD_UNUSED(part);
-    KVD_UNUSED(data);
-    KVD_UNUSED(len);
-    kvd_xtx_t *tx = arg;
-    KVD_ASSERT(tx->step == STEP_PUSH && tx->waiting > 0);
-    tx->waiting--;
-    advance(tx);
-}
-
 static void encode_words(kvd_buf_t *out, const char *w1, const char *p, size_t n)
 {
     kvd_arg_t argv[2] = {{(char *)w1, strlen(w1)}, {(char *)p, n}};
@@ -589,7 +575,7 @@ static void run_cross(kvd_xtx_t *tx)
             kvd_client_select(&tx->lc, db);
             kvd_buf_free(&push);
         } else {
-            send_step(tx, s, KVD_MSG_TXSTEP | KVD_MSG_BATCH, &push, s, on_pushed);
+            send_step(tx, s, KVD_MSG_TXSTEP | KVD_MSG_BATCH, &push, s, on_ack);
         }
     }
     for (int i = 0; i < scratch->ndbs; i++)
