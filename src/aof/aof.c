@@ -63,9 +63,11 @@ static void encode_words(kvd_buf_t *out, int argc, const char *const *words)
 
 /* One command into one stream: SELECT when the database changed, MULTI
  * when this is the first write of a running EXEC. */
-static void stream_add(aof_stream_t *st, int db, bool in_exec, int argc, const kvd_arg_t *argv)
+static void stream_add(kvd_aof_t *a, aof_stream_t *st, int db, bool in_exec, int argc,
+                       const kvd_arg_t *argv)
 {
     if (in_exec && !st->multi_open) {
+        aof_tx_open_block(a, st);
         encode_words(&st->buf, 1, (const char *const[]){"MULTI"});
         st->multi_open = true;
     }
@@ -78,7 +80,7 @@ static void stream_add(aof_stream_t *st, int db, bool in_exec, int argc, const k
     kvd_aof_encode(&st->buf, argc, argv);
 }
 
-static void stream_close_multi(aof_stream_t *st)
+void aof_stream_close_multi(aof_stream_t *st)
 {
     if (!st->multi_open)
         return;
@@ -111,9 +113,9 @@ void kvd_aof_feed(kvd_shard_t *s, const kvd_client_t *c)
     int argc = c->prop_argv != NULL ? c->prop_argc : c->argc;
     KVD_ASSERT(argc > 0);
     if (a->state == AOF_ON)
-        stream_add(&a->main, c->db_index, s->in_exec > 0, argc, argv);
+        stream_add(a, &a->main, c->db_index, s->in_exec > 0, argc, argv);
     if (a->child > 0)
-        stream_add(&a->rewrite, c->db_index, s->in_exec > 0, argc, argv);
+        stream_add(a, &a->rewrite, c->db_index, s->in_exec > 0, argc, argv);
     remember_fed(a, c->id);
 }
 
@@ -134,9 +136,9 @@ void aof_key_expired(void *arg, int db, const char *key, size_t klen)
         return;
     kvd_arg_t argv[2] = {{(char *)"DEL", 3}, {(char *)key, klen}};
     if (a->state == AOF_ON)
-        stream_add(&a->main, db, s->in_exec > 0, 2, argv);
+        stream_add(a, &a->main, db, s->in_exec > 0, 2, argv);
     if (a->child > 0)
-        stream_add(&a->rewrite, db, s->in_exec > 0, 2, argv);
+        stream_add(a, &a->rewrite, db, s->in_exec > 0, 2, argv);
 }
 
 void kvd_aof_exec_done(kvd_shard_t *s)
@@ -144,8 +146,8 @@ void kvd_aof_exec_done(kvd_shard_t *s)
     kvd_aof_t *a = s->aof;
     if (a == NULL || a->loading)
         return;
-    stream_close_multi(&a->main);
-    stream_close_multi(&a->rewrite);
+    aof_stream_close_multi(&a->main);
+    aof_stream_close_multi(&a->rewrite);
 }
 
 void aof_log_errno(const char *what, const char *path, int err)
@@ -256,10 +258,20 @@ void kvd_aof_before_sleep(kvd_shard_t *s)
     if (a == NULL)
         return;
     if (a->state == AOF_ON && a->fh >= 0) {
+        /* A transaction's PREPARE or decision is synced under everysec
+         * too: the other shards act on it (aof.h). */
         bool always = s->cfg->appendfsync == KVD_FSYNC_ALWAYS;
-        bool work = a->main.buf.len > 0 || (always && a->synced_size < a->size);
-        if (work && aof_flush(s, always) < 0 && always)
+        bool sync = always || (a->force_sync && s->cfg->appendfsync != KVD_FSYNC_NO);
+        bool work = a->main.buf.len > 0 || (sync && a->synced_size < a->size);
+        int rc = work ? aof_flush(s, sync) : 0;
+        if (rc < 0 && always)
             drop_fed_clients(s);
+        if (rc == 0) {
+            a->force_sync = false;
+            aof_txset_synced(a);
+        }
+    } else {
+        aof_txset_synced(a); /* no file to wait for */
     }
     a->nfed = 0;
 }
@@ -323,7 +335,9 @@ void kvd_aof_cron(kvd_shard_t *s)
     if (a == NULL)
         return;
     follow_appendonly(s);
-    if (a->child > 0)
+    /* The new file takes over only between transactions: a block open
+     * here would be cut in two. */
+    if (a->child > 0 && s->in_exec == 0)
         aof_rewrite_poll(s);
     uint64_t now = kvd_env_now_ms(s->env);
     if (a->state == AOF_ON && a->fh >= 0) {
@@ -373,6 +387,7 @@ void kvd_aof_free(kvd_shard_t *s)
     kvd_buf_free(&a->main.buf);
     kvd_buf_free(&a->rewrite.buf);
     kvd_free(a->fed_ids);
+    aof_tx_free(a);
     kvd_free(a->path);
     kvd_free(a->tmp_path);
     kvd_free(a);

@@ -64,4 +64,59 @@ void kvd_aof_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
  * included.  Cross-shard commands move copies of keys with it. */
 void kvd_aof_key_commands(kvd_db_t *db, const kvd_entry_t *e, kvd_buf_t *out);
 
+/*
+ * Cross-shard transactions in the file (DESIGN.md section 6, xshard.h).
+ * While a cross-shard transaction holds this shard, its writes form one
+ * block:
+ *
+ *   KVDTX BEGIN <txid>, MULTI, the writes, EXEC   (the block; EXEC = prepared)
+ *   KVDTX COMMIT <txid> [shard ...]               (or KVDTX ABORT <txid>)
+ *
+ * Replay applies a block only when its COMMIT follows; ABORT, or a block
+ * cut short, is dropped.  A prepared block with nothing after it is in
+ * doubt: the coordinator (the shard named by the txid) decides, and the
+ * worker starts holding its shard until it hears the answer.  The
+ * coordinator's COMMIT lists the other shards that wrote; it is the
+ * transaction's commit point, and the coordinator remembers it (the
+ * "committed set", kept across rewrites) until each of them has
+ * acknowledged its own COMMIT, then logs KVDTX FORGET <txid>.
+ */
+#define KVD_TXID_MAX 48
+
+typedef struct kvd_txrec {
+    char id[KVD_TXID_MAX];
+    int *parts;   /* the shards that have not acknowledged their COMMIT */
+    int nparts;
+    bool durable; /* its COMMIT record is written (and synced unless appendfsync no) */
+    bool asking;  /* COMMITs resent, answers outstanding (xshard.c) */
+    uint64_t retry_ms; /* resend no earlier */
+} kvd_txrec_t;
+
+/* The coordinator's shard, from a txid ("<shard>.<incarnation>.<seq>"). */
+int kvd_txid_coord(const char *txid);
+/* A transaction took this shard's lock: its writes form txid's block. */
+void kvd_aof_tx_begin(kvd_shard_t *s, const char *txid);
+/* The running transaction's block has begun (it wrote here). */
+bool kvd_aof_tx_wrote(const kvd_shard_t *s);
+/* PREPARE: close the block; it is synced at the end of this iteration. */
+void kvd_aof_tx_prepare(kvd_shard_t *s);
+/* COMMIT the running transaction here.  A coordinator passes the other
+ * shards that wrote (n > 0): its record is the decision, remembered in
+ * the committed set, and synced at the end of this iteration. */
+void kvd_aof_tx_commit(kvd_shard_t *s, const int *parts, int n);
+/* ABORT it: its block (if it began) is dropped at replay. */
+void kvd_aof_tx_abort(kvd_shard_t *s);
+/* The committed set (coordinator side). */
+kvd_txrec_t *kvd_aof_txset_find(kvd_shard_t *s, const char *txid);
+size_t kvd_aof_txset_count(const kvd_shard_t *s);
+kvd_txrec_t *kvd_aof_txset_at(kvd_shard_t *s, size_t i);
+/* Shard `part` acknowledged txid's COMMIT; the last one forgets it. */
+void kvd_aof_tx_acked(kvd_shard_t *s, const char *txid, int part);
+/* The prepared block replay left in doubt: its txid, or NULL. */
+const char *kvd_aof_indoubt(const kvd_shard_t *s);
+/* The coordinator answered: apply the block (commit) or drop it. */
+void kvd_aof_indoubt_resolve(kvd_shard_t *s, bool commit);
+/* Run commands without logging them (undoing an aborted transaction). */
+void kvd_aof_suspend(kvd_shard_t *s, bool suspended);
+
 #endif /* KVD_AOF_H */

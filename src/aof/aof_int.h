@@ -50,10 +50,21 @@ struct kvd_aof {
     uint64_t rewrites;
     uint64_t rewrite_failures;     /* consecutive */
     uint64_t rewrite_retry_ms;     /* no automatic retry before this time */
+    /* Cross-shard transactions (aof_tx.c; see aof.h). */
+    char tx_id[KVD_TXID_MAX]; /* the lock holder's txid; "" when none */
+    bool tx_block;            /* its block began here */
+    bool tx_prepared;         /* and was closed by PREPARE */
+    bool force_sync;          /* sync this iteration whatever appendfsync says */
+    kvd_txrec_t *txset;       /* the committed set */
+    size_t ntxset, txset_cap;
+    char indoubt_id[KVD_TXID_MAX]; /* a prepared block at the end of the file */
+    uint64_t indoubt_off, indoubt_len;
 };
 
 /* aof.c */
 void aof_stream_init(aof_stream_t *st);
+/* Close st's open MULTI with EXEC. */
+void aof_stream_close_multi(aof_stream_t *st);
 /* Write st's bytes to the file and, when sync, fdatasync; 0 or -errno. */
 int aof_flush(kvd_shard_t *s, bool sync);
 void aof_log_errno(const char *what, const char *path, int err);
@@ -67,6 +78,20 @@ void aof_key_expired(void *arg, int db, const char *key, size_t klen);
 
 /* aof_load.c */
 int aof_replay(kvd_shard_t *s);
+
+/* aof_tx.c */
+/* A MULTI opens st's block: under a transaction's lock, BEGIN first. */
+void aof_tx_open_block(kvd_aof_t *a, aof_stream_t *st);
+/* Append KVDTX verb txid [parts] to out. */
+void aof_tx_encode(kvd_buf_t *out, const char *verb, const char *txid, const int *parts, int n);
+/* Replay: the committed set's records as they are read. */
+void aof_txset_add(kvd_aof_t *a, const char *txid, const int *parts, int n, bool durable);
+void aof_txset_remove(kvd_aof_t *a, const char *txid);
+/* The records a rewrite writes for the committed set. */
+void aof_txset_dump(kvd_aof_t *a, kvd_buf_t *out);
+/* The flush of this iteration reached the disk: COMMITs in it are durable. */
+void aof_txset_synced(kvd_aof_t *a);
+void aof_tx_free(kvd_aof_t *a);
 
 /* aof_rewrite.c */
 int aof_rewrite_start(kvd_shard_t *s, kvd_buf_t *err);

@@ -9,6 +9,7 @@
  */
 #include "aof_int.h"
 #include "core/log.h"
+#include "core/util.h"
 
 #define LOAD_CHUNK (1u << 20)
 
@@ -63,6 +64,11 @@ typedef struct replay {
     uint64_t good_end;  /* end of the last whole record outside MULTI */
     uint64_t multi_off; /* offset of the open MULTI */
     bool in_multi;
+    /* A cross-shard transaction's block being read (aof.h). */
+    char tx_id[KVD_TXID_MAX]; /* "" when none */
+    uint64_t tx_off;          /* offset of its BEGIN */
+    bool tx_ready;            /* its EXEC was read: prepared */
+    uint64_t end;             /* read no further (0: the end of the file) */
     bool eof;
     uint64_t records;
     char why[160]; /* corruption: what was wrong */
@@ -78,8 +84,14 @@ static int read_more(replay_t *r, size_t want)
         r->start = 0;
     }
     size_t chunk = want > r->in.len + LOAD_CHUNK ? want - r->in.len : LOAD_CHUNK;
-    kvd_buf_reserve(&r->in, chunk);
     uint64_t at = r->in_off + r->in.len;
+    if (r->end > 0 && chunk > r->end - at)
+        chunk = (size_t)(r->end - at);
+    if (chunk == 0) {
+        r->eof = true;
+        return 0;
+    }
+    kvd_buf_reserve(&r->in, chunk);
     ssize_t n = r->s->env->file_pread(r->s->env, a->fh, r->in.data + r->in.len, chunk, at);
     if (n == -EINTR)
         return 0;
@@ -100,16 +112,106 @@ static int corrupt(replay_t *r, uint64_t off, const char *fmt, const char *detai
     return -1;
 }
 
+static void run_word(replay_t *r, const char *word)
+{
+    kvd_arg_t arg = {(char *)word, strlen(word)};
+    r->client.argc = 1;
+    r->client.argv = &arg;
+    kvd_buf_clear(&r->reply);
+    kvd_dispatch(&r->client);
+    r->client.argc = 0;
+    r->client.argv = NULL;
+}
+
+/* The parts list of a coordinator's COMMIT: the committed set learns it. */
+static int load_commit_parts(replay_t *r, const kvd_argv_t *argv, const char *id, uint64_t off)
+{
+    int n = argv->argc - 3;
+    if (n == 0 || kvd_txid_coord(id) != r->s->id)
+        return 0;
+    int *parts = kvd_calloc((size_t)n, sizeof(*parts));
+    for (int i = 0; i < n; i++) {
+        int64_t v;
+        if (!kvd_str2ll(argv->v[3 + i].ptr, argv->v[3 + i].len, &v) || v < 0 || v >= INT32_MAX) {
+            kvd_free(parts);
+            return corrupt(r, off, "%sa KVDTX COMMIT with a bad shard number", "");
+        }
+        parts[i] = (int)v;
+    }
+    aof_txset_remove(r->s->aof, id);
+    aof_txset_add(r->s->aof, id, parts, n, true);
+    kvd_free(parts);
+    return 0;
+}
+
+/* KVDTX BEGIN | COMMIT | ABORT | FORGET <txid> ... (aof.h). */
+static int apply_tx(replay_t *r, kvd_argv_t *argv, uint64_t off, size_t len)
+{
+    if (argv->argc < 3 || argv->v[2].len == 0 || argv->v[2].len >= KVD_TXID_MAX)
+        return corrupt(r, off, "%sa KVDTX record without a transaction id", "");
+    char id[KVD_TXID_MAX];
+    memcpy(id, argv->v[2].ptr, argv->v[2].len);
+    id[argv->v[2].len] = '\0';
+    const kvd_arg_t *verb = &argv->v[1];
+    bool open = r->tx_id[0] != '\0', mine = open && strcmp(r->tx_id, id) == 0;
+    if (kvd_arg_is(verb, "forget")) {
+        /* Acknowledgements arrive whatever holds the shard: anywhere. */
+        aof_txset_remove(r->s->aof, id);
+        r->records++;
+        return 0;
+    }
+    if (open && !mine)
+        return corrupt(r, off, "%sa KVDTX record of another transaction inside a block", "");
+    if (kvd_arg_is(verb, "begin")) {
+        if (open || r->in_multi)
+            return corrupt(r, off, "%sKVDTX BEGIN inside a block", "");
+        snprintf(r->tx_id, sizeof(r->tx_id), "%s", id);
+        r->tx_off = off;
+        r->tx_ready = false;
+    } else if (kvd_arg_is(verb, "commit")) {
+        if (mine && !r->tx_ready)
+            return corrupt(r, off, "%sKVDTX COMMIT inside its block", "");
+        if (mine)
+            run_word(r, "EXEC");
+        r->tx_id[0] = '\0';
+        if (load_commit_parts(r, argv, id, off) < 0)
+            return -1;
+    } else if (kvd_arg_is(verb, "abort")) {
+        if (mine)
+            run_word(r, "DISCARD");
+        r->tx_id[0] = '\0';
+        r->in_multi = false;
+    } else {
+        return corrupt(r, off, "%sunknown KVDTX record", "");
+    }
+    r->records++;
+    if (r->tx_id[0] == '\0')
+        r->good_end = off + len;
+    return 0;
+}
+
 /* Dispatch one parsed record; -1 when it is not a command we could log. */
 static int apply(replay_t *r, kvd_argv_t *argv, uint64_t off, size_t len)
 {
     kvd_client_t *c = &r->client;
     if (argv->argc == 0)
         return corrupt(r, off, "%sempty command", "");
+    if (kvd_arg_is(&argv->v[0], "kvdtx"))
+        return apply_tx(r, argv, off, len);
     bool is_multi = argv->argc == 1 && kvd_arg_is(&argv->v[0], "multi");
     bool is_exec = argv->argc == 1 && kvd_arg_is(&argv->v[0], "exec");
     if ((is_multi && r->in_multi) || (is_exec && !r->in_multi))
         return corrupt(r, off, "%sMULTI/EXEC out of order", "");
+    if (r->tx_id[0] != '\0' && (r->tx_ready || (!r->in_multi && !is_multi)))
+        return corrupt(r, off, "%sa command outside its transaction's block", "");
+    if (is_exec && r->tx_id[0] != '\0') {
+        /* Prepared: whether it runs is for the records that follow. */
+        r->in_multi = false;
+        r->tx_ready = true;
+        r->records++;
+        r->good_end = off + len;
+        return 0;
+    }
     c->argc = argv->argc;
     c->argv = argv->v;
     kvd_buf_clear(&r->reply);
@@ -146,7 +248,8 @@ static int replay_records(replay_t *r)
     for (;;) {
         if (r->start == r->in.len) {
             if (r->eof) {
-                rc = r->start < r->in.len || r->in_multi ? 1 : 0;
+                bool open_block = r->tx_id[0] != '\0' && !r->tx_ready;
+                rc = r->start < r->in.len || r->in_multi || open_block ? 1 : 0;
                 break;
             }
             if (read_more(r, p.want) < 0) {
@@ -243,16 +346,15 @@ static int finish(replay_t *r, int rc)
     return 0;
 }
 
-/* The wall clock while replaying: before every expiry (see below). */
+/* The wall clock while replaying: before every expiry (see replay_run). */
 static uint64_t clock_before_expiry(kvd_env_t *env)
 {
     KVD_UNUSED(env);
     return 0;
 }
 
-int aof_replay(kvd_shard_t *s)
+static replay_t *replay_new(kvd_shard_t *s)
 {
-    kvd_aof_t *a = s->aof;
     replay_t *r = kvd_calloc(1, sizeof(*r));
     r->s = s;
     kvd_client_init(&r->client, s);
@@ -260,21 +362,69 @@ int aof_replay(kvd_shard_t *s)
     kvd_buf_init(&r->in);
     r->client.reply = &r->reply;
     r->client.flags |= KVD_CLIENT_DENY_BLOCKING;
-    uint64_t t0 = s->env->mono_us(s->env);
-    a->loading = true;
-    /* No key expires during replay (as in Redis): a record runs on the
-     * keys as they were when it was logged; expiry is in the file as
-     * absolute times and as the DELs of keys that did expire
-     * (aof_key_expired).  Replayed at the restart's clock instead, a key
-     * whose TTL had been extended or that was written again (SET KEEPTTL,
-     * INCR, SET XX) before its first deadline would vanish at that first
-     * deadline, and the later records would miss it.  Found by kvd-sim's
-     * crash runs. */
+    return r;
+}
+
+static void replay_free(replay_t *r)
+{
+    kvd_client_release(&r->client);
+    kvd_buf_free(&r->reply);
+    kvd_buf_free(&r->in);
+    kvd_free(r);
+}
+
+/*
+ * No key expires during replay (as in Redis): a record runs on the keys
+ * as they were when it was logged; expiry is in the file as absolute
+ * times and as the DELs of keys that did expire (aof_key_expired).
+ * Replayed at the restart's clock instead, a key whose TTL had been
+ * extended or that was written again (SET KEEPTTL, INCR, SET XX) before
+ * its first deadline would vanish at that first deadline, and the later
+ * records would miss it.  Found by kvd-sim's crash runs.
+ */
+static int replay_run(replay_t *r)
+{
+    kvd_shard_t *s = r->s;
+    s->aof->loading = true;
     uint64_t (*now_us)(kvd_env_t *) = s->env->now_us;
     s->env->now_us = clock_before_expiry;
-    int rc = finish(r, replay_records(r));
+    int rc = replay_records(r);
     s->env->now_us = now_us;
-    a->loading = false;
+    s->aof->loading = false;
+    return rc;
+}
+
+/* The file ended inside or after a transaction's block: a block cut short
+ * is a torn tail; a prepared one is ours to abort (we coordinated it, and
+ * its COMMIT never made it) or in doubt (its coordinator knows). */
+static int settle_block(replay_t *r, int rc)
+{
+    kvd_aof_t *a = r->s->aof;
+    if (r->tx_id[0] == '\0' || rc < 0)
+        return rc;
+    if (!r->tx_ready)
+        return 1;
+    run_word(r, "DISCARD");
+    if (kvd_txid_coord(r->tx_id) == r->s->id) {
+        kvd_log_notice("AOF %s: transaction %s has no COMMIT: dropped", a->path, r->tx_id);
+        aof_tx_encode(&a->main.buf, "ABORT", r->tx_id, NULL, 0);
+    } else {
+        kvd_log_notice("AOF %s: transaction %s is in doubt; asking worker %d", a->path, r->tx_id,
+                       kvd_txid_coord(r->tx_id));
+        snprintf(a->indoubt_id, sizeof(a->indoubt_id), "%s", r->tx_id);
+        a->indoubt_off = r->tx_off;
+        a->indoubt_len = r->good_end - r->tx_off;
+    }
+    r->tx_id[0] = '\0';
+    return rc;
+}
+
+int aof_replay(kvd_shard_t *s)
+{
+    kvd_aof_t *a = s->aof;
+    replay_t *r = replay_new(s);
+    uint64_t t0 = s->env->mono_us(s->env);
+    int rc = finish(r, settle_block(r, replay_run(r)));
     if (rc == 0) {
         a->size = r->good_end;
         a->base_size = a->size;
@@ -284,14 +434,38 @@ int aof_replay(kvd_shard_t *s)
                        (unsigned long long)r->records, (unsigned long long)a->size,
                        (unsigned long long)ms);
     }
-    kvd_client_release(&r->client);
-    kvd_buf_free(&r->reply);
-    kvd_buf_free(&r->in);
-    kvd_free(r);
+    replay_free(r);
     /* Replay is not traffic: counters start from the loaded state, as in Redis. */
     s->dirty = 0;
     kvd_shard_reset_stats(s);
     return rc;
+}
+
+void kvd_aof_indoubt_resolve(kvd_shard_t *s, bool commit)
+{
+    kvd_aof_t *a = s->aof;
+    KVD_ASSERT(a != NULL && a->indoubt_id[0] != '\0');
+    if (commit) {
+        replay_t *r = replay_new(s);
+        r->in_off = a->indoubt_off;
+        r->end = a->indoubt_off + a->indoubt_len;
+        int rc = replay_run(r);
+        if (rc == 0 && r->tx_ready && strcmp(r->tx_id, a->indoubt_id) == 0) {
+            a->loading = true; /* the block is in the file already */
+            run_word(r, "EXEC");
+            a->loading = false;
+        } else {
+            kvd_log_warning("AOF %s: the block of transaction %s no longer reads back (%s)",
+                            a->path, a->indoubt_id, r->why);
+        }
+        replay_free(r);
+    }
+    kvd_log_notice("AOF %s: transaction %s %s", a->path, a->indoubt_id,
+                   commit ? "committed by its coordinator: applied" : "aborted: dropped");
+    if (a->state == AOF_ON)
+        aof_tx_encode(&a->main.buf, commit ? "COMMIT" : "ABORT", a->indoubt_id, NULL, 0);
+    a->force_sync = true;
+    a->indoubt_id[0] = '\0';
 }
 
 int kvd_aof_load(kvd_shard_t *s)

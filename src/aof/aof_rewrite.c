@@ -200,6 +200,10 @@ int aof_rewrite_dump(kvd_shard_t *s, int fh)
             cursor = kvd_db_scan(d.db, cursor, 1024, dump_entry, &d);
         } while (cursor != 0 && d.err == 0 && bound-- > 0);
     }
+    /* Cross-shard commits whose participants have not all acknowledged
+     * theirs: recovery may still ask (aof.h). */
+    if (d.err == 0 && s->aof != NULL)
+        aof_txset_dump(s->aof, &d.out);
     if (d.err == 0)
         dump_write(&d);
     kvd_buf_free(&d.out);

@@ -28,6 +28,7 @@ typedef struct scan {
     uint64_t good_end; /* end of the last whole record outside MULTI */
     uint64_t records;
     bool in_multi;
+    int tx;            /* a cross-shard block: 0 none, 1 begun, 2 prepared (EXEC read) */
     uint64_t bad_off;
     char why[200];
 } scan_t;
@@ -52,6 +53,31 @@ static int fill(scan_t *sc, size_t want)
     return 0;
 }
 
+/* KVDTX BEGIN | COMMIT | ABORT | FORGET <txid> ...: a cross-shard
+ * transaction's markers (aof.h). */
+static int check_tx(scan_t *sc, const kvd_argv_t *argv, uint64_t off, size_t len)
+{
+    const kvd_arg_t *verb = argv->argc >= 3 ? &argv->v[1] : NULL;
+    bool begin = verb != NULL && kvd_arg_is(verb, "begin");
+    bool known = begin || (verb != NULL && (kvd_arg_is(verb, "commit") ||
+                                            kvd_arg_is(verb, "abort") ||
+                                            kvd_arg_is(verb, "forget")));
+    if (known && kvd_arg_is(verb, "forget")) {
+        sc->records++; /* written whatever holds the shard: anywhere */
+        return 0;
+    }
+    if (!known || sc->in_multi || (begin && sc->tx != 0)) {
+        snprintf(sc->why, sizeof(sc->why), "%s", known ? "KVDTX record inside a block"
+                                                       : "malformed KVDTX record");
+        return -1;
+    }
+    sc->tx = begin ? 1 : 0;
+    sc->records++;
+    if (!begin)
+        sc->good_end = off + len;
+    return 0;
+}
+
 /* 0 when the record is a command the loader would run, else -1 (why set). */
 static int check_record(scan_t *sc, const kvd_argv_t *argv, uint64_t off, size_t len)
 {
@@ -60,6 +86,8 @@ static int check_record(scan_t *sc, const kvd_argv_t *argv, uint64_t off, size_t
         return -1;
     }
     const kvd_arg_t *name = &argv->v[0];
+    if (kvd_arg_is(name, "kvdtx"))
+        return check_tx(sc, argv, off, len);
     kvd_command_t *cmd = kvd_command_lookup(name->ptr, name->len);
     if (cmd == NULL || (cmd->arity > 0 && argv->argc != cmd->arity) ||
         (cmd->arity < 0 && argv->argc < -cmd->arity)) {
@@ -72,10 +100,16 @@ static int check_record(scan_t *sc, const kvd_argv_t *argv, uint64_t off, size_t
         snprintf(sc->why, sizeof(sc->why), "MULTI/EXEC out of order");
         return -1;
     }
+    if (sc->tx == 2 || (sc->tx == 1 && !multi && !sc->in_multi)) {
+        snprintf(sc->why, sizeof(sc->why), "a command outside its transaction's block");
+        return -1;
+    }
     if (multi)
         sc->in_multi = true;
-    if (exec)
+    if (exec) {
         sc->in_multi = false;
+        sc->tx = sc->tx == 1 ? 2 : sc->tx;
+    }
     sc->records++;
     if (!sc->in_multi)
         sc->good_end = off + len;
@@ -98,7 +132,7 @@ static int scan_file(scan_t *sc)
     for (;;) {
         if (sc->start == sc->in.len) {
             if (sc->eof) {
-                rc = sc->in_multi ? 1 : 0;
+                rc = sc->in_multi || sc->tx == 1 ? 1 : 0;
                 break;
             }
             if (fill(sc, 0) < 0) {

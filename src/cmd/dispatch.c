@@ -121,6 +121,8 @@ void kvd_dispatch(kvd_client_t *c)
     }
     if (kvd_multi_queue_if_open(c))
         return;
+    if (shard->before_write != NULL && (cmd->flags & KVD_CMD_WRITE))
+        shard->before_write(c, cmd);
     uint64_t dirty_before = shard->dirty;
     uint64_t start = shard->env->mono_us(shard->env);
     cmd->proc(c);

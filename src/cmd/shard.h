@@ -15,6 +15,8 @@
 
 /* INFO errorstats: replies counted by their error code ("ERR", "WRONGTYPE").
  * Like Redis, tracking stops growing at 128 distinct codes. */
+struct kvd_command;
+
 #define KVD_MAX_ERROR_CODES 128
 typedef struct kvd_errorstat {
     char code[32];
@@ -78,6 +80,9 @@ struct kvd_shard {
     kvd_client_t *(*find_proxy)(uint64_t conn_id);
     /* Blocking commands over keys of several shards, waiting (xshard.c). */
     uint64_t cross_blocked;
+    /* Set while a cross-shard transaction holds the shard: called before
+     * every write command runs, so an abort can undo it (txpart.c). */
+    void (*before_write)(kvd_client_t *c, const struct kvd_command *cmd);
 };
 
 /* Process-wide shard of this worker (one per worker process). */

@@ -1,9 +1,7 @@
 /*
  * router.c - the worker's side of the rings (see router.h).
  */
-#include "router.h"
-#include "conn.h"
-#include "route.h"
+#include "router_int.h"
 #include "xshard.h"
 #include "aof/aof.h"
 #include "cmd/blocking.h"
@@ -47,17 +45,6 @@ typedef struct request {
     int peer;
 } request_t;
 
-/* A message that arrived while another transaction held this shard
- * (from >= 0), or our own coordinator's wait for the lock (from < 0). */
-typedef struct deferred {
-    struct deferred *next;
-    int from;
-    kvd_ring_hdr_t hdr;
-    kvd_buf_t data;
-    kvd_router_reply_fn *fn;
-    void *arg;
-} deferred_t;
-
 /* A remote connection's stand-in on the owner. */
 typedef struct proxy {
     kvd_dict_node_t node;
@@ -69,6 +56,13 @@ typedef struct proxy {
     kvd_argv_t argv;
     kvd_resp_parser_t parser;
 } proxy_t;
+
+/* Work that must wait for this iteration's AOF write (and sync). */
+typedef struct after_aof {
+    struct after_aof *next;
+    void (*fn)(void *arg);
+    void *arg;
+} after_aof_t;
 
 static struct {
     bool active;
@@ -83,12 +77,8 @@ static struct {
     kvd_dict_t requests;
     kvd_dict_t proxies;
     uint64_t next_seq;
-    /* The lock a cross-shard transaction holds on this shard (xshard.h). */
-    bool locked;
-    int lock_from;
-    uint64_t lock_conn;
-    deferred_t *dq_head, *dq_tail;
-    uint64_t ndeferred;
+    /* Called once after this iteration's AOF write (kvd_router_after_aof_call). */
+    struct after_aof *after_aof;
 } R;
 
 static uint64_t seq_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
@@ -133,6 +123,40 @@ static const kvd_dict_type_t proxy_type = {proxy_hash, proxy_match};
 bool kvd_router_active(void)
 {
     return R.active;
+}
+
+int router_self(void)
+{
+    return R.self;
+}
+
+void kvd_router_after_aof_call(void (*fn)(void *arg), void *arg)
+{
+    after_aof_t *a = kvd_calloc(1, sizeof(*a));
+    a->fn = fn;
+    a->arg = arg;
+    a->next = R.after_aof;
+    R.after_aof = a;
+}
+
+/* Run the calls registered before this iteration's AOF write; a call may
+ * register again (for the next iteration). */
+static void run_after_aof(void)
+{
+    after_aof_t *list = R.after_aof;
+    R.after_aof = NULL;
+    after_aof_t *rev = NULL;
+    while (list != NULL) { /* in the order they were registered */
+        after_aof_t *next = list->next;
+        list->next = rev;
+        rev = list;
+        list = next;
+    }
+    for (after_aof_t *next; rev != NULL; rev = next) {
+        next = rev->next;
+        rev->fn(rev->arg);
+        kvd_free(rev);
+    }
 }
 
 struct ev_loop *kvd_router_loop(void)
@@ -191,8 +215,9 @@ static uint64_t send_request(int to, uint32_t db, uint64_t conn_id, unsigned fla
         kvd_dict_insert(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &r->node);
         kvd_dict_rehash_step(&R.requests, 1);
     }
-    kvd_ring_meta_t meta = {.kind = (uint16_t)(KVD_MSG_COMMAND | flags), .db = db, .seq = seq,
-                            .conn_id = conn_id};
+    /* flags may name another kind than COMMAND (TXCTL) in the low byte. */
+    uint16_t kind = (uint16_t)((flags & 0xff) != 0 ? flags : (KVD_MSG_COMMAND | flags));
+    kvd_ring_meta_t meta = {.kind = kind, .db = db, .seq = seq, .conn_id = conn_id};
     send_msg(to, &meta, payload);
     return seq;
 }
@@ -257,6 +282,13 @@ static proxy_t *proxy_find(int from, uint64_t conn_id, kvd_dict_pos_t *pos)
     return (proxy_t *)*pos->link;
 }
 
+kvd_client_t *router_proxy_client(int from, uint64_t conn_id)
+{
+    kvd_dict_pos_t pos;
+    proxy_t *p = proxy_find(from, conn_id, &pos);
+    return p != NULL ? &p->c : NULL;
+}
+
 static proxy_t *proxy_get(int from, uint64_t conn_id)
 {
     kvd_dict_pos_t pos;
@@ -294,7 +326,7 @@ static void proxy_destroy(proxy_t *p)
 /* A reply may acknowledge a write: it waits with the connections' replies
  * until the AOF has written (and under "always" synced) it, and leaves in
  * kvd_router_after_aof. */
-static void send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
+void router_send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
 {
     peer_t *pe = &R.peers[to];
     out_msg_t *m = kvd_calloc(1, sizeof(*m));
@@ -334,183 +366,6 @@ static void free_msgs(out_msg_t *m)
     }
 }
 
-/* ---- owner side: the cross-shard lock ---- */
-
-static void lock_take(int from, uint64_t conn_id)
-{
-    KVD_ASSERT(!R.locked);
-    R.locked = true;
-    R.lock_from = from;
-    R.lock_conn = conn_id;
-    /* The holder's writes go to the AOF as one MULTI/EXEC block; blocked
-     * clients are served, and keys actively expired, only once it is done. */
-    R.shard->in_exec++;
-}
-
-static void run_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len);
-
-/* Run what waited for the lock, in arrival order, until one of them takes
- * the lock again (or nothing is left). */
-static void replay_deferred(void)
-{
-    deferred_t *d;
-    uint64_t bound = R.ndeferred; /* nothing joins the queue while it is unlocked */
-    for (uint64_t guard = 0; !R.locked && (d = R.dq_head) != NULL; guard++) {
-        KVD_ASSERT(guard < bound);
-        R.dq_head = d->next;
-        if (R.dq_head == NULL)
-            R.dq_tail = NULL;
-        R.ndeferred--;
-        if (d->from < 0) {
-            lock_take(R.self, d->hdr.conn_id);
-            d->fn(d->arg, R.self, "+OK\r\n", 5);
-        } else {
-            run_message(d->from, &d->hdr, (const uint8_t *)d->data.data, d->data.len);
-        }
-        kvd_buf_free(&d->data);
-        kvd_free(d);
-    }
-}
-
-static void lock_release(void)
-{
-    KVD_ASSERT(R.locked && R.shard->in_exec > 0);
-    R.locked = false;
-    R.shard->in_exec--;
-    kvd_aof_exec_done(R.shard);
-    kvd_blocking_serve(R.shard);
-    replay_deferred();
-    if (!R.locked)
-        kvd_conn_resume_paused(R.shard);
-}
-
-static deferred_t *defer_push(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
-{
-    deferred_t *d = kvd_calloc(1, sizeof(*d));
-    d->from = from;
-    d->hdr = *h;
-    kvd_buf_init(&d->data);
-    kvd_buf_append(&d->data, data, len);
-    if (R.dq_tail != NULL)
-        R.dq_tail->next = d;
-    else
-        R.dq_head = d;
-    R.dq_tail = d;
-    R.ndeferred++;
-    return d;
-}
-
-/* Forget what waits from worker `from`: everything (conn_id 0: it died),
- * or the LOCKs of connection conn_id (its transaction gave us up). */
-static void drop_deferred(int from, uint64_t conn_id)
-{
-    deferred_t **link = &R.dq_head, *d;
-    R.dq_tail = NULL;
-    while ((d = *link) != NULL) {
-        bool drop = d->from == from && (conn_id == 0 || (d->hdr.conn_id == conn_id &&
-                                                         (d->hdr.kind & KVD_MSG_LOCK)));
-        if (!drop) {
-            R.dq_tail = d;
-            link = &d->next;
-            continue;
-        }
-        *link = d->next;
-        R.ndeferred--;
-        kvd_buf_free(&d->data);
-        kvd_free(d);
-    }
-}
-
-/* Commands and closes wait while another connection's transaction holds
- * the shard; replies never do (coordinators must hear their answers). */
-static bool must_wait(int from, const kvd_ring_hdr_t *h)
-{
-    if ((h->kind & 0xff) == KVD_MSG_REPLY || (h->kind & KVD_MSG_ABORT))
-        return false;
-    if (R.locked && from == R.lock_from && h->conn_id == R.lock_conn)
-        return false; /* the holder's own steps */
-    return R.locked || R.dq_head != NULL; /* behind earlier waiters, in order */
-}
-
-bool kvd_router_locked(void)
-{
-    return R.locked;
-}
-
-void kvd_router_stop(void)
-{
-    if (!R.active || !R.locked)
-        return;
-    /* Stopping in the middle of a cross-shard transaction: what it wrote
-     * here is closed as a block, so the AOF stays well formed. */
-    kvd_log_warning("router: stopping while worker %d's transaction holds this shard", R.lock_from);
-    R.locked = false;
-    R.shard->in_exec--;
-    kvd_aof_exec_done(R.shard);
-}
-
-void kvd_router_lock_self(uint64_t conn_id, kvd_router_reply_fn *fn, void *arg)
-{
-    if (!R.locked && R.dq_head == NULL) {
-        lock_take(R.self, conn_id);
-        fn(arg, R.self, "+OK\r\n", 5);
-        return;
-    }
-    kvd_ring_hdr_t h = {.conn_id = conn_id};
-    deferred_t *d = defer_push(-1, &h, NULL, 0);
-    d->fn = fn;
-    d->arg = arg;
-}
-
-void kvd_router_unlock_self(uint64_t conn_id)
-{
-    KVD_ASSERT(R.locked && R.lock_from == R.self && R.lock_conn == conn_id);
-    lock_release();
-}
-
-/* LOCK from a peer's transaction (nobody holds us now): take it and say
- * whether the connection's watched keys here were touched. */
-static void handle_lock(int from, const kvd_ring_hdr_t *h)
-{
-    lock_take(from, h->conn_id);
-    kvd_dict_pos_t pos;
-    proxy_t *p = proxy_find(from, h->conn_id, &pos);
-    bool dirty = p != NULL && (h->kind & KVD_MSG_EXEC) && kvd_multi_watch_dirty(&p->c);
-    kvd_buf_t reply = KVD_BUF_INIT;
-    kvd_buf_append_str(&reply, dirty ? "+DIRTY\r\n" : "+OK\r\n");
-    send_reply(from, h->seq, h->conn_id, &reply);
-}
-
-static void handle_unlock(int from, const kvd_ring_hdr_t *h)
-{
-    if (!R.locked || R.lock_from != from || R.lock_conn != h->conn_id) {
-        kvd_log_warning("router: UNLOCK from worker %d for a lock it does not hold", from);
-        return;
-    }
-    kvd_buf_t reply = KVD_BUF_INIT;
-    kvd_buf_append_str(&reply, "+OK\r\n");
-    send_reply(from, h->seq, h->conn_id, &reply);
-    lock_release();
-}
-
-/*
- * ABORT: a coordinator saw this shard restart while its LOCK was on the
- * way.  A LOCK sent in that window may have reached this incarnation
- * after the coordinator had already failed it; without this, the lock
- * would be held (or granted later) for a transaction that is gone.  The
- * ring keeps the ABORT behind that LOCK.
- */
-static void handle_abort(int from, const kvd_ring_hdr_t *h)
-{
-    if (R.locked && R.lock_from == from && R.lock_conn == h->conn_id) {
-        kvd_log_notice("router: worker %d gave up its lock here (it saw this worker restart)",
-                       from);
-        lock_release();
-        return;
-    }
-    drop_deferred(from, h->conn_id);
-}
-
 /* PULL: the payload is a multibulk of (database, key) pairs; the reply an
  * array with, per key, the commands that rebuild it (empty: no such key). */
 static void handle_pull(proxy_t *p, const kvd_ring_hdr_t *h, int from, char *data, size_t len)
@@ -533,7 +388,7 @@ static void handle_pull(proxy_t *p, const kvd_ring_hdr_t *h, int from, char *dat
         kvd_reply_bulk(&reply, one.data, one.len);
     }
     kvd_buf_free(&one);
-    send_reply(from, h->seq, h->conn_id, &reply);
+    router_send_reply(from, h->seq, h->conn_id, &reply);
 }
 
 /* Run the command(s) in payload on p; the reply of the last stays in p->out. */
@@ -561,15 +416,26 @@ static void proxy_run(proxy_t *p, char *payload, size_t len, bool batch)
 static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
     if (h->kind & KVD_MSG_LOCK) {
-        handle_lock(from, h);
+        txpart_handle_lock(from, h, data, len);
         return;
     }
     if (h->kind & KVD_MSG_UNLOCK) {
-        handle_unlock(from, h);
+        txpart_handle_unlock(from, h);
         return;
     }
     if (h->kind & KVD_MSG_ABORT) {
-        handle_abort(from, h);
+        txpart_handle_abort(from, h);
+        return;
+    }
+    if ((h->kind & (KVD_MSG_TXSTEP | KVD_MSG_PULL)) && !txpart_holds(from, h->conn_id)) {
+        /* A step of a transaction that does not hold us: sent to our
+         * previous incarnation, which died holding it (the coordinator
+         * fails it).  Running it here would apply half a transaction. */
+        kvd_log_notice("router: a step from worker %d for a transaction that does not hold "
+                       "this shard; refused", from);
+        kvd_buf_t reply = KVD_BUF_INIT;
+        kvd_buf_append_str(&reply, "-LOADING Redis is loading the dataset in memory\r\n");
+        router_send_reply(from, h->seq, h->conn_id, &reply);
         return;
     }
     proxy_t *p = proxy_get(from, h->conn_id);
@@ -601,7 +467,7 @@ static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
         return;
     }
     if (!(h->kind & KVD_MSG_NOREPLY))
-        send_reply(from, h->seq, h->conn_id, &p->out);
+        router_send_reply(from, h->seq, h->conn_id, &p->out);
     kvd_buf_clear(&p->out);
 }
 
@@ -611,7 +477,7 @@ bool kvd_router_proxy_resumed(kvd_client_t *c)
     if (p == NULL)
         return false;
     if (p->waiting_seq != 0) {
-        send_reply(p->from, p->waiting_seq, p->conn_id, &p->out);
+        router_send_reply(p->from, p->waiting_seq, p->conn_id, &p->out);
         p->waiting_seq = 0;
     }
     kvd_buf_clear(&p->out);
@@ -646,10 +512,11 @@ static void handle_close(int from, uint64_t conn_id)
         proxy_destroy(p);
 }
 
-static void run_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
+void router_run_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
     switch (h->kind & 0xff) {
     case KVD_MSG_COMMAND: handle_command(from, h, data, len); break;
+    case KVD_MSG_TXCTL: txpart_handle_ctl(from, h, data, len); break;
     case KVD_MSG_REPLY: handle_reply(h, data, len); break;
     case KVD_MSG_CLOSE: handle_close(from, h->conn_id); break;
     default: kvd_log_warning("router: unknown message kind %u from worker %d", h->kind, from);
@@ -658,10 +525,10 @@ static void run_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, 
 
 static void handle_message(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
-    if (must_wait(from, h))
-        defer_push(from, h, data, len);
+    if (txpart_must_wait(from, h))
+        txpart_defer(from, h, data, len);
     else
-        run_message(from, h, data, len);
+        router_run_message(from, h, data, len);
 }
 
 /* ---- a peer died: fail its requests, drop its connections' proxies ---- */
@@ -707,16 +574,14 @@ static void peer_reset(int peer)
     free_msgs(pe->held_head);
     pe->held_head = pe->held_tail = NULL;
     pe->backlog = 0;
-    drop_deferred(peer, 0);
-    kvd_xshard_peer_reset(peer);
-    if (R.locked && R.lock_from == peer) {
-        kvd_log_warning("router: worker %d died holding this shard for a transaction; "
-                        "released (what it wrote here stays)", peer);
-        lock_release();
-    }
     kvd_buf_clear(&pe->reasm);
+    /* The requests the dead incarnation will never answer.  Taken first:
+     * what the resets below send (a transaction that got a lock here
+     * locking the next shard) goes to the new one and stays. */
     collect_t c = {.peer = peer};
     kvd_dict_foreach(&R.requests, collect_request, &c);
+    kvd_xshard_peer_reset(peer);
+    txpart_peer_reset(peer);
     for (size_t i = 0; i < c.n; i++) {
         request_t *r = request_take((uint64_t)(uintptr_t)c.items[i]);
         if (r != NULL)
@@ -793,6 +658,7 @@ void kvd_router_after_aof(void)
 {
     if (!R.active)
         return;
+    run_after_aof();
     uint8_t blocked[KVD_ROUTE_MAX_SHARDS];
     for (int p = 0; p < R.n; p++) {
         if (p == R.self)
@@ -844,8 +710,10 @@ static kvd_client_t *find_proxy(uint64_t conn_id)
 void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard)
 {
     kvd_route_init(shard->nshards, shard->id);
-    if (kvd_router_shm == NULL || shard->nshards < 2)
+    if (kvd_router_shm == NULL || shard->nshards < 2) {
+        txpart_init(shard); /* drops a block left in doubt: nobody to ask */
         return;
+    }
     R.active = true;
     R.self = shard->id;
     R.n = shard->nshards;
@@ -861,4 +729,6 @@ void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard)
     ev_check_init(&R.check_w, check_cb);
     ev_check_start(loop, &R.check_w);
     ev_idle_init(&R.idle_w, idle_cb);
+    kvd_xshard_init();
+    txpart_init(shard);
 }

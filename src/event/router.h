@@ -32,15 +32,18 @@ enum {
     KVD_MSG_COMMAND = 1,        /* payload: one RESP command (or several, BATCH) */
     KVD_MSG_REPLY = 2,          /* payload: one RESP reply */
     KVD_MSG_CLOSE = 3,          /* the origin connection conn_id is gone */
+    KVD_MSG_TXCTL = 4,          /* payload: PREPARE | COMMIT | ABORT | QUERY <txid> (txpart.c) */
     KVD_MSG_BATCH = 1u << 8,    /* COMMAND flag: run them all, reply with the last */
     KVD_MSG_NOREPLY = 1u << 9,  /* COMMAND flag: no reply wanted */
     /* Cross-shard transactions (xshard.h), all sent for connection conn_id: */
-    KVD_MSG_LOCK = 1u << 10,    /* hold this shard for it; answers +OK (with EXEC: +DIRTY
-                                 * when the connection's WATCHed keys here were touched) */
+    KVD_MSG_LOCK = 1u << 10,    /* hold this shard for it (payload: its txid); answers +OK
+                                 * (with EXEC: +DIRTY when the connection's WATCHed keys
+                                 * here were touched) */
     KVD_MSG_EXEC = 1u << 14,    /* LOCK flag: for EXEC, which ends the connection's WATCHes */
     KVD_MSG_ABORT = 1u << 15,   /* the transaction gave this shard up (it saw the shard
                                  * restart): release its lock, or drop its waiting LOCK */
-    KVD_MSG_UNLOCK = 1u << 11,  /* release it; the answer leaves once its writes are in the AOF */
+    KVD_MSG_UNLOCK = 1u << 11,  /* commit (one phase) and release it; the answer leaves once
+                                 * its writes are in the AOF */
     KVD_MSG_PULL = 1u << 12,    /* payload: (db, key) pairs; answer: their rebuild commands */
     KVD_MSG_TXSTEP = 1u << 13,  /* a step of the transaction: blocking commands do not block */
 };
@@ -76,19 +79,23 @@ void kvd_router_forget(struct kvd_pending *p);
 bool kvd_router_proxy_resumed(kvd_client_t *c);
 
 /*
- * The lock of this shard for cross-shard transactions.  While a
- * transaction holds it, only that transaction's commands run here: other
- * workers' commands wait in arrival order, this worker's clients pause
- * (kvd_router_locked), blocked clients are served and keys actively
- * expired only after it, and its writes form one MULTI/EXEC block in the
- * AOF.  Our own coordinator takes it with lock_self: fn runs (maybe at
- * once) when it is granted.
+ * The lock of this shard for cross-shard transactions (txpart.c).  While
+ * a transaction holds it, only that transaction's commands run here:
+ * other workers' commands wait in arrival order, this worker's clients
+ * pause (kvd_router_locked), blocked clients are served and keys actively
+ * expired only after it, and its writes form one block in the AOF.  Our
+ * own coordinator takes it with lock_self: fn runs (maybe at once) when
+ * it is granted; it ends it with commit_self (parts: the other shards
+ * that wrote, for the decision record) or abort_self (undone).
  */
 bool kvd_router_locked(void);
-void kvd_router_lock_self(uint64_t conn_id, kvd_router_reply_fn *fn, void *arg);
-void kvd_router_unlock_self(uint64_t conn_id);
+void kvd_router_lock_self(uint64_t conn_id, const char *txid, kvd_router_reply_fn *fn, void *arg);
+void kvd_router_commit_self(uint64_t conn_id, const int *parts, int n);
+void kvd_router_abort_self(uint64_t conn_id);
 /* Graceful stop: drop the lock if a transaction holds this shard. */
 void kvd_router_stop(void);
+/* Run fn(arg) once this iteration's AOF write (and sync) is done. */
+void kvd_router_after_aof_call(void (*fn)(void *arg), void *arg);
 
 /* Before the AOF hook of a loop iteration: push queued messages, drain
  * the rings (running peers' commands). */

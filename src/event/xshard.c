@@ -11,7 +11,14 @@
 #include "core/log.h"
 #include "proto/reply.h"
 
-typedef enum { XS_LOCKING, XS_RUNNING, XS_UNLOCKING, XS_DONE } xs_phase_t;
+typedef enum {
+    XS_LOCKING,    /* taking the participants' locks */
+    XS_RUNNING,    /* running the commands */
+    XS_PREPARING,  /* two-phase: waiting for the PREPAREs */
+    XS_COMMITTING, /* two-phase, past the commit point: COMMIT sent once it is on disk */
+    XS_ENDING,     /* UNLOCKs (one phase) or ABORTs sent */
+    XS_DONE,
+} xs_phase_t;
 
 /* What the command being run waits for. */
 typedef enum {
@@ -41,6 +48,9 @@ struct kvd_xtx {
     int nshards;
     uint8_t *member; /* per shard: takes part */
     uint8_t *held;   /* per shard: locked for us */
+    uint8_t *wrote;  /* per shard: a write command ran there */
+    uint8_t *prepared; /* per shard: answered PREPARED (its block waits for COMMIT) */
+    char txid[KVD_TXID_MAX];
     int lock_at;     /* participants below it have answered LOCK */
     xs_phase_t phase;
     int waiting;     /* answers outstanding */
@@ -69,6 +79,13 @@ struct kvd_xtx {
 
 static kvd_xtx_t *running;
 
+/* Transaction ids: "<shard>.<incarnation>.<sequence>" (aof.h). */
+static uint64_t incarnation, next_txseq;
+
+/* Resending COMMIT to participants that have not acknowledged it. */
+#define RETRY_MS 100
+static ev_timer retry_w;
+
 /* The private shard cross-shard commands run in, and its client. */
 static kvd_shard_t *scratch;
 static kvd_client_t scratch_client;
@@ -82,8 +99,7 @@ static kvd_shard_t *home(const kvd_xtx_t *tx)
 
 /* ---- running RESP on a client ---- */
 
-/* Run every command in data on c (replies discarded): rebuild streams. */
-static void run_stream(kvd_client_t *c, const char *data, size_t len)
+void kvd_run_commands(kvd_client_t *c, const char *data, size_t len)
 {
     kvd_buf_t copy = KVD_BUF_INIT, sink = KVD_BUF_INIT;
     kvd_buf_append(&copy, data, len); /* the parser writes NULs into it */
@@ -204,10 +220,11 @@ static bool lock_next(kvd_xtx_t *tx)
     int s = tx->lock_at++;
     if (s == kvd_route_self()) {
         tx->waiting++;
-        kvd_router_lock_self(tx->conn_id, on_lock, tx); /* may answer at once */
+        kvd_router_lock_self(tx->conn_id, tx->txid, on_lock, tx); /* may answer at once */
     } else {
-        kvd_buf_t none = KVD_BUF_INIT;
-        send_step(tx, s, KVD_MSG_LOCK | (tx->is_exec ? KVD_MSG_EXEC : 0), &none, s, on_lock);
+        kvd_buf_t id = KVD_BUF_INIT;
+        kvd_buf_append_str(&id, tx->txid);
+        send_step(tx, s, KVD_MSG_LOCK | (tx->is_exec ? KVD_MSG_EXEC : 0), &id, s, on_lock);
     }
     return true;
 }
@@ -224,18 +241,129 @@ static void on_ack(void *arg, int part, const char *data, size_t len)
     advance(tx);
 }
 
-static void unlock_all(kvd_xtx_t *tx)
+/* ---- ending it ---- */
+
+static void send_ctl(kvd_xtx_t *tx, int to, const char *verb, kvd_router_reply_fn *fn)
+{
+    kvd_buf_t payload = KVD_BUF_INIT;
+    kvd_arg_t argv[2] = {{(char *)verb, strlen(verb)}, {tx->txid, strlen(tx->txid)}};
+    kvd_route_encode(&payload, 2, argv);
+    send_step(tx, to, KVD_MSG_TXCTL, &payload, to, fn);
+}
+
+/* At most one shard wrote: each participant commits on its own. */
+static void end_one_phase(kvd_xtx_t *tx)
 {
     for (int s = 0; s < tx->nshards; s++) {
         if (!tx->held[s])
             continue;
         tx->held[s] = 0;
         if (s == kvd_route_self()) {
-            kvd_router_unlock_self(tx->conn_id);
+            kvd_router_commit_self(tx->conn_id, NULL, 0);
         } else {
             kvd_buf_t none = KVD_BUF_INIT;
             send_step(tx, s, KVD_MSG_UNLOCK, &none, s, on_ack);
         }
+    }
+}
+
+/* Before the commit point: every participant puts its keys back. */
+static void end_abort(kvd_xtx_t *tx)
+{
+    for (int s = 0; s < tx->nshards; s++) {
+        if (!tx->held[s])
+            continue;
+        tx->held[s] = 0;
+        if (s == kvd_route_self())
+            kvd_router_abort_self(tx->conn_id);
+        else
+            send_ctl(tx, s, "ABORT", on_ack);
+    }
+}
+
+static void on_prepare(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->phase == XS_PREPARING && tx->waiting > 0);
+    tx->waiting--;
+    if (len >= 9 && memcmp(data, "+PREPARED", 9) == 0)
+        tx->prepared[part] = 1;
+    else if (!(len >= 9 && memcmp(data, "+READONLY", 9) == 0) && tx->fail.len == 0)
+        kvd_buf_append(&tx->fail, data, len);
+    advance(tx);
+}
+
+static void prepare_all(kvd_xtx_t *tx)
+{
+    tx->phase = XS_PREPARING;
+    for (int s = 0; s < tx->nshards; s++)
+        if (tx->held[s] && s != kvd_route_self())
+            send_ctl(tx, s, "PREPARE", on_prepare);
+}
+
+/* A participant acknowledged its COMMIT (or died: the retry goes on). */
+static void on_commit_ack(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->waiting > 0);
+    tx->waiting--;
+    if (len > 0 && data[0] == '+')
+        kvd_aof_tx_acked(home(tx), tx->txid, part);
+    advance(tx);
+}
+
+/* After the AOF write of the decision: tell the participants, once it is
+ * really on disk (a failed write is retried: they wait, held). */
+static void send_commits(void *arg)
+{
+    kvd_xtx_t *tx = arg;
+    kvd_txrec_t *t = kvd_aof_txset_find(home(tx), tx->txid);
+    if (t != NULL && !t->durable) {
+        kvd_router_after_aof_call(send_commits, tx);
+        return;
+    }
+    KVD_ASSERT(tx->waiting > 0);
+    tx->waiting--; /* the wait for the disk */
+    for (int s = 0; s < tx->nshards; s++) {
+        if (!tx->held[s] || s == kvd_route_self())
+            continue;
+        tx->held[s] = 0;
+        send_ctl(tx, s, "COMMIT", tx->prepared[s] ? on_commit_ack : on_ack);
+    }
+    advance(tx);
+}
+
+/* Every participant prepared: the commit point. */
+static void commit_two_phase(kvd_xtx_t *tx)
+{
+    tx->phase = XS_COMMITTING;
+    int *parts = kvd_calloc((size_t)tx->nshards, sizeof(*parts));
+    int n = 0;
+    for (int s = 0; s < tx->nshards; s++)
+        if (tx->prepared[s])
+            parts[n++] = s;
+    KVD_ASSERT(tx->held[kvd_route_self()]);
+    tx->held[kvd_route_self()] = 0;
+    kvd_router_commit_self(tx->conn_id, parts, n);
+    kvd_free(parts);
+    tx->waiting++; /* for the disk: send_commits */
+    kvd_router_after_aof_call(send_commits, tx);
+}
+
+/* The commands have run (or the transaction failed): end it. */
+static void end_transaction(kvd_xtx_t *tx)
+{
+    int writers = 0;
+    for (int s = 0; s < tx->nshards; s++)
+        writers += tx->wrote[s] ? 1 : 0;
+    if (tx->fail.len > 0) {
+        tx->phase = XS_ENDING;
+        end_abort(tx);
+    } else if (writers >= 2) {
+        prepare_all(tx);
+    } else {
+        tx->phase = XS_ENDING;
+        end_one_phase(tx);
     }
 }
 
@@ -262,6 +390,8 @@ static void parts_new(kvd_xtx_t *tx, int n, kvd_merge_t merge)
 /* Part `part` of the running command on shard `to`. */
 static void run_part(kvd_xtx_t *tx, int part, int to, int argc, kvd_arg_t *argv)
 {
+    if (tx->lc.cmd != NULL && (tx->lc.cmd->flags & KVD_CMD_WRITE))
+        tx->wrote[to] = 1;
     if (to == kvd_route_self()) {
         run_into(&tx->lc, argc, argv, &tx->parts[part]);
         return;
@@ -551,7 +681,7 @@ static void scratch_prepare(kvd_xtx_t *tx)
         if (tx->keys[k].before.len == 0)
             continue;
         kvd_client_select(&scratch_client, tx->keys[k].db);
-        run_stream(&scratch_client, tx->keys[k].before.data, tx->keys[k].before.len);
+        kvd_run_commands(&scratch_client, tx->keys[k].before.data, tx->keys[k].before.len);
     }
 }
 
@@ -569,9 +699,10 @@ static void run_cross(kvd_xtx_t *tx)
                 key_push(&tx->keys[k], &push);
         if (push.len == 0)
             continue;
+        tx->wrote[s] = 1;
         if (s == kvd_route_self()) {
             int db = tx->lc.db_index;
-            run_stream(&tx->lc, push.data, push.len);
+            kvd_run_commands(&tx->lc, push.data, push.len);
             kvd_client_select(&tx->lc, db);
             kvd_buf_free(&push);
         } else {
@@ -605,7 +736,11 @@ static void start_command(kvd_xtx_t *tx)
     if (c->cmd != NULL)
         kvd_route_plan(c, &rt);
     switch (rt.kind) {
-    case KVD_ROUTE_LOCAL: run_into(c, tx->argc[i], tx->argv[i], &tx->out); break;
+    case KVD_ROUTE_LOCAL:
+        if (c->cmd != NULL && (c->cmd->flags & KVD_CMD_WRITE))
+            tx->wrote[kvd_route_self()] = 1;
+        run_into(c, tx->argc[i], tx->argv[i], &tx->out);
+        break;
     case KVD_ROUTE_REMOTE:
         parts_new(tx, 1, KVD_MERGE_NONE);
         run_part(tx, 0, rt.shard, c->argc, c->argv);
@@ -654,15 +789,27 @@ static double block_timeout(const kvd_xtx_t *tx)
     return strtod(first ? argv[1].ptr : argv[argc - 1].ptr, NULL);
 }
 
+/* A new attempt (the first, or a blocking command's next try). */
+static void attempt_init(kvd_xtx_t *tx)
+{
+    tx->phase = XS_LOCKING;
+    tx->lock_at = 0;
+    tx->next = 0;
+    kvd_buf_clear(&tx->out);
+    memset(tx->wrote, 0, (size_t)tx->nshards);
+    memset(tx->prepared, 0, (size_t)tx->nshards);
+    if (incarnation == 0)
+        incarnation = home(tx)->env->now_us(home(tx)->env) | 1;
+    snprintf(tx->txid, sizeof(tx->txid), "%d.%llx.%llu", kvd_route_self(),
+             (unsigned long long)incarnation, (unsigned long long)++next_txseq);
+}
+
 static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     KVD_UNUSED(loop);
     KVD_UNUSED(revents);
     kvd_xtx_t *tx = w->data;
-    tx->phase = XS_LOCKING;
-    tx->lock_at = 0;
-    tx->next = 0;
-    kvd_buf_clear(&tx->out);
+    attempt_init(tx);
     advance(tx);
 }
 
@@ -734,6 +881,8 @@ static void complete(kvd_xtx_t *tx)
     kvd_free(tx->argc);
     kvd_free(tx->member);
     kvd_free(tx->held);
+    kvd_free(tx->wrote);
+    kvd_free(tx->prepared);
     kvd_buf_free(&tx->fail);
     kvd_buf_free(&tx->out);
     kvd_client_release(&tx->lc);
@@ -760,10 +909,16 @@ static void advance(kvd_xtx_t *tx)
             if (tx->next < tx->ncmds && tx->fail.len == 0 && !tx->dirty)
                 start_command(tx);
             else
-                tx->phase = XS_UNLOCKING;
-        } else if (tx->phase == XS_UNLOCKING) {
+                end_transaction(tx);
+        } else if (tx->phase == XS_PREPARING) {
+            if (tx->fail.len > 0) {
+                tx->phase = XS_ENDING;
+                end_abort(tx);
+            } else {
+                commit_two_phase(tx);
+            }
+        } else if (tx->phase == XS_COMMITTING || tx->phase == XS_ENDING) {
             tx->phase = XS_DONE;
-            unlock_all(tx);
         } else {
             tx->busy = false;
             complete(tx); /* frees it, or sets it to run again later */
@@ -795,6 +950,8 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
     tx->nshards = kvd_route_nshards();
     tx->member = kvd_calloc((size_t)tx->nshards, 1);
     tx->held = kvd_calloc((size_t)tx->nshards, 1);
+    tx->wrote = kvd_calloc((size_t)tx->nshards, 1);
+    tx->prepared = kvd_calloc((size_t)tx->nshards, 1);
     kvd_client_init(&tx->lc, c->shard);
     tx->lc.id = c->id; /* CLIENT ID and the like inside the transaction */
     kvd_client_select(&tx->lc, c->db_index);
@@ -803,6 +960,7 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
     if (is_exec && conn->watching != NULL)
         memset(conn->watching, 0, (size_t)tx->nshards); /* EXEC's LOCK unwatches there */
     conn->barrier = true;
+    attempt_init(tx);
     tx->lnext = running;
     if (running != NULL)
         running->lprev = tx;
@@ -816,17 +974,92 @@ void kvd_xshard_peer_reset(int peer)
     for (kvd_xtx_t *tx = running; tx != NULL; tx = tx->lnext) {
         if (!tx->member[peer] || tx->lock_at <= peer)
             continue; /* it sent that shard no LOCK */
+        if (tx->phase >= XS_COMMITTING) {
+            /* Past the commit point: it learns the outcome when it is
+             * back (its COMMIT is sent again until it acknowledges). */
+            tx->held[peer] = 0;
+            continue;
+        }
         /* A LOCK sent just before we noticed may reach the new worker: give
          * it up there too (the ring keeps this behind it). */
         kvd_buf_t none = KVD_BUF_INIT;
         kvd_router_send(peer, 0, tx->conn_id, KVD_MSG_ABORT | KVD_MSG_NOREPLY, &none, NULL, 0);
         if (!tx->held[peer])
             continue;
-        /* Its lock died with it: run nothing more, release the others. */
+        /* Its lock died with it: run nothing more, abort at the others. */
         tx->held[peer] = 0;
         if (tx->fail.len == 0)
             kvd_buf_append(&tx->fail, loading, sizeof(loading) - 1);
     }
+}
+
+const char *kvd_xshard_decision(const char *txid)
+{
+    static const char aborted[] = "-LOADING Redis is loading the dataset in memory\r\n";
+    kvd_txrec_t *t = kvd_aof_txset_find(kvd_current_shard, txid);
+    if (t != NULL)
+        return t->durable ? "+COMMIT\r\n" : "-TRYAGAIN the decision is not on disk yet\r\n";
+    for (kvd_xtx_t *tx = running; tx != NULL; tx = tx->lnext) {
+        if (strcmp(tx->txid, txid) != 0 || tx->phase >= XS_COMMITTING)
+            continue;
+        /* A participant is asking: it restarted after preparing.  This
+         * transaction must not commit now. */
+        if (tx->fail.len == 0)
+            kvd_buf_append(&tx->fail, aborted, sizeof(aborted) - 1);
+    }
+    return "+ABORT\r\n";
+}
+
+/* ---- the committed set: COMMIT until every participant acknowledges ---- */
+
+typedef struct retry {
+    char txid[KVD_TXID_MAX];
+} retry_t;
+
+static void on_retry_ack(void *arg, int part, const char *data, size_t len)
+{
+    retry_t *r = arg;
+    kvd_txrec_t *t = kvd_aof_txset_find(kvd_current_shard, r->txid);
+    if (t != NULL) {
+        t->asking = false;
+        if (len > 0 && data[0] == '+')
+            kvd_aof_tx_acked(kvd_current_shard, r->txid, part);
+    }
+    kvd_free(r);
+}
+
+static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    KVD_UNUSED(loop);
+    KVD_UNUSED(w);
+    KVD_UNUSED(revents);
+    kvd_shard_t *s = kvd_current_shard;
+    uint64_t now = kvd_env_now_ms(s->env);
+    for (size_t i = 0; i < kvd_aof_txset_count(s); i++) {
+        kvd_txrec_t *t = kvd_aof_txset_at(s, i);
+        if (!t->durable || t->asking || now < t->retry_ms) {
+            if (t->retry_ms == 0)
+                t->retry_ms = now + RETRY_MS; /* the transaction's own COMMITs go first */
+            continue;
+        }
+        t->asking = true;
+        t->retry_ms = now + RETRY_MS;
+        for (int k = 0; k < t->nparts; k++) {
+            retry_t *r = kvd_calloc(1, sizeof(*r));
+            snprintf(r->txid, sizeof(r->txid), "%s", t->id);
+            kvd_buf_t payload = KVD_BUF_INIT;
+            kvd_arg_t argv[2] = {{(char *)"COMMIT", 6}, {t->id, strlen(t->id)}};
+            kvd_route_encode(&payload, 2, argv);
+            kvd_router_request(t->parts[k], 0, 0, KVD_MSG_TXCTL, &payload, on_retry_ack, r,
+                               t->parts[k]);
+        }
+    }
+}
+
+void kvd_xshard_init(void)
+{
+    ev_timer_init(&retry_w, retry_cb, RETRY_MS / 1000.0, RETRY_MS / 1000.0);
+    ev_timer_start(kvd_router_loop(), &retry_w);
 }
 
 void kvd_xshard_orphan(kvd_xtx_t *tx)

@@ -17,13 +17,29 @@
  *      commands, as an AOF rewrite writes them) into this worker's private
  *      scratch shard, runs there with the ordinary command code, and
  *      pushes every key it changed back to its owner.
- *   3. UNLOCK every participant.  A shard answers once what the
- *      transaction wrote there is in its AOF (synced under appendfsync
- *      always), and only then does the client get its reply.
+ *   3. End it.  Each participant keeps, until then, what every key the
+ *      transaction writes there was before (undo), and its writes form
+ *      one block in its AOF, marked with the transaction's id (aof.h).
+ *      - At most one shard wrote: UNLOCK every participant; each commits
+ *        on its own (one phase).
+ *      - Several did: two-phase commit.  PREPARE every participant (it
+ *        closes its block and syncs it); once all have, the coordinator
+ *        writes its COMMIT record, naming the shards that wrote, and
+ *        syncs it: that is the commit point.  Only then are the
+ *        participants told COMMIT.
+ *      - A participant died before the commit point: ABORT the others;
+ *        they put their keys back from the undo images.
+ *      The client gets its reply once every participant has answered.
  *
  * No other client sees a state between 1 and 3: every participant runs
  * nothing else meanwhile.  The connection is held (barrier) until the
  * reply is out, so what it pipelined after runs after it.
+ *
+ * After a crash it is all or nothing: a participant whose prepared block
+ * ends its file, or whose coordinator died after it prepared, holds its
+ * shard and asks the coordinator (QUERY), which answers from its
+ * committed set (aof.h); the coordinator keeps sending COMMIT to
+ * participants that have not acknowledged it, across its own restarts.
  */
 #ifndef KVD_XSHARD_H
 #define KVD_XSHARD_H
@@ -48,5 +64,18 @@ void kvd_xshard_orphan(kvd_xtx_t *tx);
 /* Worker `peer` died: transactions that held its lock stop issuing steps
  * (their answer becomes -LOADING) and release the others. */
 void kvd_xshard_peer_reset(int peer);
+
+/* Worker start, several shards: resume telling the participants of the
+ * committed set (replayed from the AOF) to COMMIT. */
+void kvd_xshard_init(void);
+
+/* QUERY from a participant in doubt: "+COMMIT", "+ABORT" (and a running
+ * transaction with that id will not commit), or "-TRYAGAIN" while the
+ * decision is not yet on disk.  RESP text. */
+const char *kvd_xshard_decision(const char *txid);
+
+/* Run every command in data (RESP) on c, replies discarded: the rebuild
+ * commands of keys. */
+void kvd_run_commands(kvd_client_t *c, const char *data, size_t len);
 
 #endif /* KVD_XSHARD_H */
