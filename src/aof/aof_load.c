@@ -158,6 +158,8 @@ static int apply_tx(replay_t *r, kvd_argv_t *argv, uint64_t off, size_t len)
         /* Acknowledgements arrive whatever holds the shard: anywhere. */
         aof_txset_remove(r->s->aof, id);
         r->records++;
+        if (!open && !r->in_multi)
+            r->good_end = off + len;
         return 0;
     }
     if (open && !mine)

@@ -64,6 +64,8 @@ static int check_tx(scan_t *sc, const kvd_argv_t *argv, uint64_t off, size_t len
                                             kvd_arg_is(verb, "forget")));
     if (known && kvd_arg_is(verb, "forget")) {
         sc->records++; /* written whatever holds the shard: anywhere */
+        if (!sc->in_multi && sc->tx == 0)
+            sc->good_end = off + len;
         return 0;
     }
     if (!known || sc->in_multi || (begin && sc->tx != 0)) {

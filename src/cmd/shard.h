@@ -13,10 +13,10 @@
 #include "../db/db.h"
 #include "client.h"
 
-/* INFO errorstats: replies counted by their error code ("ERR", "WRONGTYPE").
- * Like Redis, tracking stops growing at 128 distinct codes. */
 struct kvd_command;
 
+/* INFO errorstats: replies counted by their error code ("ERR", "WRONGTYPE").
+ * Like Redis, tracking stops growing at 128 distinct codes. */
 #define KVD_MAX_ERROR_CODES 128
 typedef struct kvd_errorstat {
     char code[32];

@@ -78,3 +78,35 @@ def test_corruption_refuses_start_with_offset():
     r = redis.Redis(port=kvd.port)
     assert r.get("k19") == b"19" and r.get("k20") is None
     kvd.stop()
+
+
+def kvdtx(verb, txid, *parts):
+    words = [b"KVDTX", verb.encode(), txid.encode()] + [str(p).encode() for p in parts]
+    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+
+
+def test_cross_shard_blocks():
+    """The marks of cross-shard transactions (KVDTX BEGIN/COMMIT/ABORT/
+    FORGET around a MULTI block) are valid records; a block cut short is
+    a torn tail; a command between a prepared block and its outcome is
+    corruption."""
+    kvd, path = filled(5)
+    block = (kvdtx("BEGIN", "1.a.1") + b"*1\r\n$5\r\nMULTI\r\n"
+             b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n*1\r\n$4\r\nEXEC\r\n")
+    with open(path, "ab") as f:
+        f.write(block + kvdtx("COMMIT", "1.a.1") + kvdtx("COMMIT", "0.a.2", 1, 2)
+                + kvdtx("FORGET", "0.a.2"))
+    rc, out = run_check(path)
+    assert rc == 0 and "valid" in out, out
+    size = os.path.getsize(path)
+    with open(path, "ab") as f:
+        f.write(kvdtx("BEGIN", "1.a.3") + b"*1\r\n$5\r\nMULTI\r\n")
+    rc, out = run_check(path)
+    assert rc == 1 and "torn tail" in out and f"offset {size}" in out, out
+    with open(path, "r+b") as f:
+        f.truncate(size)
+    with open(path, "ab") as f:
+        f.write(block.replace(b"1.a.1", b"1.a.4") + b"*2\r\n$4\r\nINCR\r\n$1\r\nx\r\n")
+    rc, out = run_check(path)
+    assert rc == 2 or "corrupt" in out, out
+    assert "outside its transaction" in out, out

@@ -5,76 +5,11 @@
  * recovery) and the fork rewrite.  Files live in a fresh temporary
  * directory per test; the clock is the harness's hand-driven one.
  */
-#include "harness.h"
-#include <check.h>
-
-#include "aof/aof.h"
-#include "aof/aof_int.h"
+#include "aof_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-#define CHECK(expected, ...) ck_assert_str_eq(th_run(__VA_ARGS__, NULL), expected)
-
-static char dir[256];
-static char path[300];
-
-static void setup(void)
-{
-    th_setup();
-    kvd_register_persist_commands();
-    snprintf(dir, sizeof(dir), "/tmp/kvd-test-aof-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/appendonly-0.aof", dir);
-    th_cfg.dir = kvd_strdup(dir);
-    th_cfg.appendonly = true;
-    th_cfg.appendfsync = KVD_FSYNC_ALWAYS;
-    ck_assert_int_eq(kvd_aof_load(th_shard), 0);
-}
-
-static void teardown(void)
-{
-    th_teardown();
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* The whole file as a NUL-terminated string (binary-safe length in *len). */
-static char *slurp(size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
-static void append_raw(const char *bytes)
-{
-    FILE *f = fopen(path, "ab");
-    ck_assert_ptr_nonnull(f);
-    fputs(bytes, f);
-    fclose(f);
-}
-
-/* Throw the shard away and start a new one on the same directory: 0 or
- * kvd_aof_load's -1. */
-static int restart(void)
-{
-    kvd_aof_before_sleep(th_shard);
-    kvd_client_release(&th_client);
-    kvd_shard_destroy(th_shard);
-    th_shard = kvd_shard_create(0, 1, &th_env, &th_cfg);
-    kvd_client_init(&th_client, th_shard);
-    th_client.reply = &th_out;
-    return kvd_aof_load(th_shard);
-}
 
 #define SEL0 "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"
 
@@ -94,14 +29,14 @@ START_TEST(logs_writes_only)
     CHECK("$1\r\n1\r\n", "GET", "a");
     CHECK(":0\r\n", "DEL", "nope");
     CHECK(":2\r\n", "INCR", "a");
-    ck_assert_str_eq(slurp(NULL), ""); /* nothing before the iteration ends */
+    ck_assert_str_eq(aof_slurp(NULL), ""); /* nothing before the iteration ends */
     kvd_aof_before_sleep(th_shard);
-    ck_assert_str_eq(slurp(NULL), SEL0 "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
+    ck_assert_str_eq(aof_slurp(NULL), SEL0 "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
                                        "*2\r\n$4\r\nINCR\r\n$1\r\na\r\n");
     CHECK("+OK\r\n", "SELECT", "3");
     CHECK("+OK\r\n", "SET", "b", "2");
     kvd_aof_before_sleep(th_shard);
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), "SELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nb"));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "SELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nb"));
 }
 END_TEST
 
@@ -113,32 +48,32 @@ START_TEST(deterministic_forms)
     kvd_aof_before_sleep(th_shard);
     snprintf(want, sizeof(want), "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$13\r\n%lld\r\n",
              now + 10000);
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), want));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), want));
     CHECK(":1\r\n", "EXPIRE", "k", "20", "GT");
     CHECK(":1\r\n", "EXPIRE", "k", "50");
     kvd_aof_before_sleep(th_shard);
     snprintf(want, sizeof(want), "$9\r\nPEXPIREAT\r\n$1\r\nk\r\n$13\r\n%lld\r\n", now + 50000);
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), want));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), want));
     CHECK("$1\r\nv\r\n", "GETEX", "k", "PERSIST");
     CHECK(":1\r\n", "EXPIRE", "k", "-1");
     kvd_aof_before_sleep(th_shard);
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), "*2\r\n$7\r\nPERSIST\r\n$1\r\nk\r\n"
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "*2\r\n$7\r\nPERSIST\r\n$1\r\nk\r\n"
                                               "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"));
     CHECK("$3\r\n1.5\r\n", "INCRBYFLOAT", "f", "1.5");
     CHECK(":1\r\n", "HSET", "h", "x", "1");
     CHECK("$3\r\n3.5\r\n", "HINCRBYFLOAT", "h", "x", "2.5");
     kvd_aof_before_sleep(th_shard);
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), "$3\r\nSET\r\n$1\r\nf\r\n$3\r\n1.5\r\n$7\r\nKEEPTTL"));
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), "*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nx\r\n$3\r\n3.5"));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "$3\r\nSET\r\n$1\r\nf\r\n$3\r\n1.5\r\n$7\r\nKEEPTTL"));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nx\r\n$3\r\n3.5"));
     CHECK(":3\r\n", "SADD", "s", "a", "b", "c");
     th_run("SPOP", "s", NULL);
     th_run("SPOP", "s", "1", NULL);
     kvd_aof_before_sleep(th_shard);
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), "*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n"));
-    ck_assert_ptr_null(strstr(slurp(NULL), "SPOP"));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n"));
+    ck_assert_ptr_null(strstr(aof_slurp(NULL), "SPOP"));
     /* Replay gives the same state, whatever the clock says later. */
     th_advance_ms(20000);
-    ck_assert_int_eq(restart(), 0);
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK(":1\r\n", "SCARD", "s");
     CHECK("$3\r\n1.5\r\n", "GET", "f");
     CHECK("$3\r\n3.5\r\n", "HGET", "h", "x");
@@ -157,10 +92,10 @@ START_TEST(multi_is_wrapped)
     CHECK("+QUEUED\r\n", "GET", "a");
     CHECK("*1\r\n$1\r\n2\r\n", "EXEC");
     kvd_aof_before_sleep(th_shard);
-    ck_assert_str_eq(slurp(NULL), "*1\r\n$5\r\nMULTI\r\n" SEL0
+    ck_assert_str_eq(aof_slurp(NULL), "*1\r\n$5\r\nMULTI\r\n" SEL0
                                   "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
                                   "*2\r\n$4\r\nINCR\r\n$1\r\na\r\n*1\r\n$4\r\nEXEC\r\n");
-    ck_assert_int_eq(restart(), 0);
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK("$1\r\n2\r\n", "GET", "a");
 }
 END_TEST
@@ -174,7 +109,7 @@ START_TEST(replay_all_types)
     th_run("SELECT", "5", NULL);
     th_run("SET", "five", "5", NULL);
     th_run("LPOP", "nothing", NULL);
-    ck_assert_int_eq(restart(), 0);
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", "LRANGE", "l", "0", "-1");
     CHECK(":2\r\n", "SCARD", "s");
     CHECK("*4\r\n$1\r\nn\r\n$2\r\n-2\r\n$1\r\nm\r\n$3\r\n1.5\r\n", "ZRANGE", "z", "0", "-1",
@@ -193,17 +128,17 @@ START_TEST(torn_tail_truncated)
     th_run("SET", "a", "1", NULL);
     kvd_aof_before_sleep(th_shard);
     size_t good;
-    slurp(&good);
-    append_raw("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhel");
-    ck_assert_int_eq(restart(), 0);
+    aof_slurp(&good);
+    aof_append_raw("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhel");
+    ck_assert_int_eq(aof_restart(), 0);
     size_t after;
-    slurp(&after);
+    aof_slurp(&after);
     ck_assert_uint_eq(after, good);
     CHECK("$1\r\n1\r\n", "GET", "a");
     CHECK(":0\r\n", "EXISTS", "b");
     /* New records go after the cut, and load again. */
     th_run("SET", "c", "3", NULL);
-    ck_assert_int_eq(restart(), 0);
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK("$1\r\n3\r\n", "GET", "c");
 }
 END_TEST
@@ -212,9 +147,9 @@ START_TEST(torn_tail_refused_when_not_allowed)
 {
     th_run("SET", "a", "1", NULL);
     kvd_aof_before_sleep(th_shard);
-    append_raw("*2\r\n$4\r\nINCR");
+    aof_append_raw("*2\r\n$4\r\nINCR");
     th_cfg.aof_load_truncated = false;
-    ck_assert_int_eq(restart(), -1);
+    ck_assert_int_eq(aof_restart(), -1);
 }
 END_TEST
 
@@ -223,12 +158,12 @@ START_TEST(torn_transaction_dropped_whole)
     th_run("SET", "a", "1", NULL);
     kvd_aof_before_sleep(th_shard);
     size_t good;
-    slurp(&good);
-    append_raw("*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n");
-    ck_assert_int_eq(restart(), 0);
+    aof_slurp(&good);
+    aof_append_raw("*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n");
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK("$1\r\n1\r\n", "GET", "a");
     size_t after;
-    slurp(&after);
+    aof_slurp(&after);
     ck_assert_uint_eq(after, good);
 }
 END_TEST
@@ -240,31 +175,31 @@ START_TEST(corruption_refused_with_offset)
     th_run("SET", "c", "3", NULL);
     kvd_aof_before_sleep(th_shard);
     size_t len;
-    char *bytes = slurp(&len);
+    char *bytes = aof_slurp(&len);
     /* Break the second SET's header: "*3" -> "*x". */
     char *second = strstr(bytes + 30, "*3\r\n");
     ck_assert_ptr_nonnull(second);
     long off = second - bytes;
-    FILE *f = fopen(path, "r+b");
+    FILE *f = fopen(aof_path, "r+b");
     fseek(f, off + 1, SEEK_SET);
     fputc('x', f);
     fclose(f);
-    ck_assert_int_eq(restart(), -1);
+    ck_assert_int_eq(aof_restart(), -1);
     /* Allowed: the file is cut at the last whole record before it. */
     th_cfg.aof_load_truncate_corrupt = true;
-    ck_assert_int_eq(restart(), 0);
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK("$1\r\n1\r\n", "GET", "a");
     CHECK(":0\r\n", "EXISTS", "c");
     size_t after;
-    slurp(&after);
+    aof_slurp(&after);
     ck_assert_uint_eq(after, (size_t)off);
 }
 END_TEST
 
 START_TEST(unknown_command_is_corruption)
 {
-    append_raw("*1\r\n$4\r\nPING\r\n*2\r\n$7\r\nNOTACMD\r\n$1\r\nx\r\n");
-    ck_assert_int_eq(restart(), -1);
+    aof_append_raw("*1\r\n$4\r\nPING\r\n*2\r\n$7\r\nNOTACMD\r\n$1\r\nx\r\n");
+    ck_assert_int_eq(aof_restart(), -1);
 }
 END_TEST
 
@@ -302,18 +237,9 @@ START_TEST(disk_error_refuses_writes_then_recovers)
     kvd_aof_cron(th_shard);
     ck_assert(!kvd_aof_write_refused(th_shard, NULL));
     ck_assert_ptr_nonnull(strstr(th_run("INFO", "persistence", NULL), "aof_last_write_status:ok"));
-    ck_assert_ptr_nonnull(strstr(slurp(NULL), "$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"));
 }
 END_TEST
-
-static void wait_rewrite(void)
-{
-    for (int i = 0; i < 500 && th_shard->aof->child > 0; i++) {
-        usleep(10000);
-        kvd_aof_cron(th_shard);
-    }
-    ck_assert_int_eq(th_shard->aof->child, 0);
-}
 
 START_TEST(rewrite_compacts_and_keeps_concurrent_writes)
 {
@@ -328,19 +254,19 @@ START_TEST(rewrite_compacts_and_keeps_concurrent_writes)
     th_run("SET", "two", "2", NULL);
     kvd_aof_before_sleep(th_shard);
     size_t before;
-    slurp(&before);
+    aof_slurp(&before);
     CHECK("+Background append only file rewriting started\r\n", "BGREWRITEAOF");
     CHECK("-ERR Background append only file rewriting already in progress\r\n", "BGREWRITEAOF");
     th_run("SET", "during", "yes", NULL); /* in database 2 */
     kvd_aof_before_sleep(th_shard);
-    wait_rewrite();
+    aof_wait_rewrite();
     ck_assert_ptr_nonnull(strstr(th_run("INFO", "persistence", NULL), "aof_rewrites:1\r\n"));
     ck_assert_ptr_nonnull(strstr(th_run("INFO", "persistence", NULL), "aof_last_bgrewrite_status:ok"));
     size_t after;
-    slurp(&after);
+    aof_slurp(&after);
     ck_assert_uint_lt(after, before);
     th_run("SET", "after", "1", NULL);
-    ck_assert_int_eq(restart(), 0);
+    ck_assert_int_eq(aof_restart(), 0);
     CHECK("$3\r\n200\r\n", "GET", "counter");
     CHECK("*2\r\n$1\r\na\r\n$1\r\nb\r\n", "LRANGE", "l", "0", "-1");
     CHECK("$19\r\n0.10000000000000001\r\n", "ZSCORE", "z", "m");
@@ -371,7 +297,7 @@ int main(void)
 {
     Suite *s = suite_create("aof");
     TCase *tc = tcase_create("aof");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, aof_setup, aof_teardown);
     tcase_add_test(tc, encode_record);
     tcase_add_test(tc, logs_writes_only);
     tcase_add_test(tc, deterministic_forms);
