@@ -4,7 +4,8 @@ libkvd_a_SOURCES += \
 	src/event/worker.h src/event/worker.c \
 	src/event/conn.h src/event/conn.c src/event/conn_route.c \
 	src/event/route.h src/event/route.c src/event/route_info.c src/event/router.h src/event/router.c \
-	src/event/xshard.h src/event/xshard.c src/event/txpart.c src/event/router_int.h
+	src/event/xshard.h src/event/xshard.c src/event/xshard_int.h src/event/xshard_cross.c \
+	src/event/xshard_end.c src/event/txpart.c src/event/router_int.h
 
 check_PROGRAMS += t/unit/test_route
 TESTS += t/unit/test_route

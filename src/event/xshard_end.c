@@ -1,0 +1,189 @@
+/*
+ * xshard_end.c - how the coordinator ends a cross-shard transaction
+ * (xshard.h): one phase, two-phase commit or abort; and the committed
+ * set's COMMITs resent until every participant has acknowledged them.
+ */
+#include "xshard_int.h"
+#include "cmd/shard.h"
+
+/* Resending COMMIT to participants that have not acknowledged it. */
+#define RETRY_MS 100
+static ev_timer retry_w;
+
+static void send_ctl(kvd_xtx_t *tx, int to, const char *verb, kvd_router_reply_fn *fn)
+{
+    kvd_buf_t payload = KVD_BUF_INIT;
+    kvd_arg_t argv[2] = {{(char *)verb, strlen(verb)}, {tx->txid, strlen(tx->txid)}};
+    kvd_route_encode(&payload, 2, argv);
+    xs_send_step(tx, to, KVD_MSG_TXCTL, &payload, to, fn);
+}
+
+/* At most one shard wrote: each participant commits on its own. */
+static void end_one_phase(kvd_xtx_t *tx)
+{
+    for (int s = 0; s < tx->nshards; s++) {
+        if (!tx->held[s])
+            continue;
+        tx->held[s] = 0;
+        if (s == kvd_route_self()) {
+            kvd_router_commit_self(tx->conn_id, NULL, 0);
+        } else {
+            kvd_buf_t none = KVD_BUF_INIT;
+            xs_send_step(tx, s, KVD_MSG_UNLOCK, &none, s, xs_on_ack);
+        }
+    }
+}
+
+/* Before the commit point: every participant puts its keys back. */
+void xs_end_abort(kvd_xtx_t *tx)
+{
+    for (int s = 0; s < tx->nshards; s++) {
+        if (!tx->held[s])
+            continue;
+        tx->held[s] = 0;
+        if (s == kvd_route_self())
+            kvd_router_abort_self(tx->conn_id);
+        else
+            send_ctl(tx, s, "ABORT", xs_on_ack);
+    }
+}
+
+static void on_prepare(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->phase == XS_PREPARING && tx->waiting > 0);
+    tx->waiting--;
+    if (len >= 9 && memcmp(data, "+PREPARED", 9) == 0)
+        tx->prepared[part] = 1;
+    else if (!(len >= 9 && memcmp(data, "+READONLY", 9) == 0) && tx->fail.len == 0)
+        kvd_buf_append(&tx->fail, data, len);
+    xs_advance(tx);
+}
+
+static void prepare_all(kvd_xtx_t *tx)
+{
+    tx->phase = XS_PREPARING;
+    for (int s = 0; s < tx->nshards; s++)
+        if (tx->held[s] && s != kvd_route_self())
+            send_ctl(tx, s, "PREPARE", on_prepare);
+}
+
+/* A participant acknowledged its COMMIT (or died: the retry goes on). */
+static void on_commit_ack(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    KVD_ASSERT(tx->waiting > 0);
+    tx->waiting--;
+    if (len > 0 && data[0] == '+')
+        kvd_aof_tx_acked(xs_home(tx), tx->txid, part);
+    xs_advance(tx);
+}
+
+/* After the AOF write of the decision: tell the participants, once it is
+ * really on disk (a failed write is retried: they wait, held). */
+static void send_commits(void *arg)
+{
+    kvd_xtx_t *tx = arg;
+    kvd_txrec_t *t = kvd_aof_txset_find(xs_home(tx), tx->txid);
+    if (t != NULL && !t->durable) {
+        kvd_router_after_aof_call(send_commits, tx);
+        return;
+    }
+    KVD_ASSERT(tx->waiting > 0);
+    tx->waiting--; /* the wait for the disk */
+    for (int s = 0; s < tx->nshards; s++) {
+        if (!tx->held[s] || s == kvd_route_self())
+            continue;
+        tx->held[s] = 0;
+        send_ctl(tx, s, "COMMIT", tx->prepared[s] ? on_commit_ack : xs_on_ack);
+    }
+    xs_advance(tx);
+}
+
+/* Every participant prepared: the commit point. */
+void xs_commit_two_phase(kvd_xtx_t *tx)
+{
+    tx->phase = XS_COMMITTING;
+    int *parts = kvd_calloc((size_t)tx->nshards, sizeof(*parts));
+    int n = 0;
+    for (int s = 0; s < tx->nshards; s++)
+        if (tx->prepared[s])
+            parts[n++] = s;
+    KVD_ASSERT(tx->held[kvd_route_self()]);
+    tx->held[kvd_route_self()] = 0;
+    kvd_router_commit_self(tx->conn_id, parts, n);
+    kvd_free(parts);
+    tx->waiting++; /* for the disk: send_commits */
+    kvd_router_after_aof_call(send_commits, tx);
+}
+
+/* The commands have run (or the transaction failed): end it. */
+void xs_end_transaction(kvd_xtx_t *tx)
+{
+    int writers = 0;
+    for (int s = 0; s < tx->nshards; s++)
+        writers += tx->wrote[s] ? 1 : 0;
+    if (tx->fail.len > 0) {
+        tx->phase = XS_ENDING;
+        xs_end_abort(tx);
+    } else if (writers >= 2) {
+        prepare_all(tx);
+    } else {
+        tx->phase = XS_ENDING;
+        end_one_phase(tx);
+    }
+}
+
+
+/* ---- the committed set: COMMIT until every participant acknowledges ---- */
+
+typedef struct retry {
+    char txid[KVD_TXID_MAX];
+} retry_t;
+
+static void on_retry_ack(void *arg, int part, const char *data, size_t len)
+{
+    retry_t *r = arg;
+    kvd_txrec_t *t = kvd_aof_txset_find(kvd_current_shard, r->txid);
+    if (t != NULL) {
+        t->asking = false;
+        if (len > 0 && data[0] == '+')
+            kvd_aof_tx_acked(kvd_current_shard, r->txid, part);
+    }
+    kvd_free(r);
+}
+
+static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    KVD_UNUSED(loop);
+    KVD_UNUSED(w);
+    KVD_UNUSED(revents);
+    kvd_shard_t *s = kvd_current_shard;
+    uint64_t now = kvd_env_now_ms(s->env);
+    for (size_t i = 0; i < kvd_aof_txset_count(s); i++) {
+        kvd_txrec_t *t = kvd_aof_txset_at(s, i);
+        if (!t->durable || t->asking || now < t->retry_ms) {
+            if (t->retry_ms == 0)
+                t->retry_ms = now + RETRY_MS; /* the transaction's own COMMITs go first */
+            continue;
+        }
+        t->asking = true;
+        t->retry_ms = now + RETRY_MS;
+        for (int k = 0; k < t->nparts; k++) {
+            retry_t *r = kvd_calloc(1, sizeof(*r));
+            snprintf(r->txid, sizeof(r->txid), "%s", t->id);
+            kvd_buf_t payload = KVD_BUF_INIT;
+            kvd_arg_t argv[2] = {{(char *)"COMMIT", 6}, {t->id, strlen(t->id)}};
+            kvd_route_encode(&payload, 2, argv);
+            kvd_router_request(t->parts[k], 0, 0, KVD_MSG_TXCTL, &payload, on_retry_ack, r,
+                               t->parts[k]);
+        }
+    }
+}
+
+void kvd_xshard_init(void)
+{
+    ev_timer_init(&retry_w, retry_cb, RETRY_MS / 1000.0, RETRY_MS / 1000.0);
+    ev_timer_start(kvd_router_loop(), &retry_w);
+}
+
