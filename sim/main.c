@@ -396,6 +396,7 @@ static void issue(sim_t *s)
         sim_workload_next(&s->wl, r, s->model_db[ci], &p->cmd);
     }
     p->active = true, p->executed = false;
+    p->didx = UINT64_MAX; /* no durability entry (yet): its reply acknowledges nothing */
     p->lost_request = p->lost_reply = p->refused = false;
     p->call = ++s->tick;
     p->db = s->model_db[ci];

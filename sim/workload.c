@@ -32,6 +32,8 @@ void sim_workload_free(sim_workload_t *w)
 
 int zipf_rank(const sim_workload_t *w, sim_rng_t *r)
 {
+    if (w->hot)
+        return (int)sim_rng_below(r, w->nkeys < 3 ? (uint64_t)w->nkeys : 3);
     double u = sim_rng_unit(r);
     int lo = 0, hi = w->nkeys - 1;
     while (lo < hi) { /* binary search: log2(nkeys) rounds */

@@ -39,6 +39,7 @@ typedef struct sim_tx {
 typedef struct sim_workload {
     int nkeys;
     bool types; /* collections, FLUSHDB, transactions (not --strings-only) */
+    bool hot;   /* keys of rank 0-2 only (a transaction's, so that they conflict) */
     double *cdf; /* Zipf cumulative distribution over key ranks */
     bool no_ttl; /* no command sets a TTL (--no-ttl) */
 } sim_workload_t;

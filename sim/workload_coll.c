@@ -263,20 +263,21 @@ static void queued_cmd(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c)
 
 bool sim_workload_wants_tx(sim_workload_t *w, sim_rng_t *r)
 {
-    return w->types && sim_rng_one_in(r, 25);
+    return w->types && sim_rng_one_in(r, 15);
 }
 
 void sim_workload_tx(sim_workload_t *w, sim_rng_t *r, int db, sim_tx_t *tx)
 {
     tx->n = 0;
+    /* Hot keys only: transactions watch and write the same few keys, and
+     * other clients' writes come between often. */
+    w->hot = true;
     if (sim_rng_one_in(r, 3) == false) {
         sim_cmd_t *c = &tx->cmds[tx->n++];
         c->argc = 0;
         arg_fmt(c, "WATCH");
-        /* Hot keys, so that other clients' writes come between often. */
         for (int n = 1 + (int)sim_rng_below(r, 2); n > 0; n--)
-            arg_fmt(c, "%s%d", sim_ns_prefix[sim_rng_below(r, SIM_NS_COUNT)],
-                    (int)sim_rng_below(r, 3));
+            arg_key_ns(c, w, r, (int)sim_rng_below(r, SIM_NS_COUNT));
         if (sim_rng_one_in(r, 2)) {
             sim_cmd_t *e = &tx->cmds[tx->n++];
             e->argc = 0;
@@ -290,5 +291,6 @@ void sim_workload_tx(sim_workload_t *w, sim_rng_t *r, int db, sim_tx_t *tx)
         queued_cmd(w, r, db, &tx->cmds[tx->n++]);
     tx->cmds[tx->n].argc = 0;
     arg_fmt(&tx->cmds[tx->n++], sim_rng_one_in(r, 12) ? "DISCARD" : "EXEC");
+    w->hot = false;
     KVD_ASSERT(tx->n <= SIM_TX_MAX);
 }
