@@ -341,14 +341,41 @@ static uint64_t needed_prefix(const sim_durable_t *u)
     return 0;
 }
 
+static recovered_t recovered_new(int total)
+{
+    return (recovered_t){.val = kvd_calloc((size_t)total, sizeof(char *)),
+                         .vlen = kvd_calloc((size_t)total, sizeof(size_t)),
+                         .expire_ms = kvd_calloc((size_t)total, sizeof(int64_t)),
+                         .bad = kvd_calloc((size_t)total, sizeof(bool))};
+}
+
+static void recovered_free(recovered_t *r, int total)
+{
+    for (int i = 0; i < total; i++)
+        kvd_free(r->val[i]);
+    kvd_free(r->val), kvd_free(r->vlen), kvd_free(r->expire_ms), kvd_free(r->bad);
+}
+
+bool sim_durable_same_state(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t now_ms,
+                            char *why, size_t cap)
+{
+    int total = key_count(u->nkeys);
+    recovered_t r = recovered_new(total);
+    read_recovered(&r, s, u->nkeys, now_ms);
+    for (int i = 0; i < total; i++)
+        recheck(u, &r, m, i, now_ms);
+    bool ok = r.nbad == 0;
+    if (!ok)
+        describe_mismatch(u, &r, m, now_ms, why, cap);
+    recovered_free(&r, total);
+    return ok;
+}
+
 void sim_durable_recover(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t now_ms,
                          bool always, sim_recovery_t *res)
 {
     int total = key_count(u->nkeys);
-    recovered_t r = {.val = kvd_calloc((size_t)total, sizeof(char *)),
-                     .vlen = kvd_calloc((size_t)total, sizeof(size_t)),
-                     .expire_ms = kvd_calloc((size_t)total, sizeof(int64_t)),
-                     .bad = kvd_calloc((size_t)total, sizeof(bool))};
+    recovered_t r = recovered_new(total);
     *res = (sim_recovery_t){.ok = true, .ran = u->n, .needed = always ? needed_prefix(u) : 0};
     read_recovered(&r, s, u->nkeys, now_ms);
     char at_end[400], at_start[400];
@@ -375,8 +402,6 @@ void sim_durable_recover(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t n
     } else {
         res->kept = (uint64_t)kept;
     }
-    for (int i = 0; i < total; i++)
-        kvd_free(r.val[i]);
-    kvd_free(r.val), kvd_free(r.vlen), kvd_free(r.expire_ms), kvd_free(r.bad);
+    recovered_free(&r, total);
     log_clear(u);
 }

@@ -50,4 +50,10 @@ typedef struct sim_recovery {
 void sim_durable_recover(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t now_ms,
                          bool always, sim_recovery_t *res);
 
+/* Does the shard hold exactly the model's keyspace now (every key of
+ * every type, with its expiry)?  If not, why names the first key that
+ * differs.  Nothing is undone: the end-of-run check. */
+bool sim_durable_same_state(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t now_ms,
+                            char *why, size_t cap);
+
 #endif /* KVD_SIM_DURABLE_H */

@@ -469,6 +469,26 @@ void sim_check_history(sim_t *s)
     exit(1);
 }
 
+/* The whole keyspace against the model's, once the last reply is in: a
+ * divergence that no reply happened to show (a write applied wrong and
+ * never read back) fails here. */
+static void check_final_state(sim_t *s)
+{
+    char why[512];
+    sim_durable_t *u = s->dur != NULL ? s->dur : sim_durable_new(s->o.keys);
+    bool ok = s->o.no_compare ||
+              sim_durable_same_state(u, s->model, s->shard, sim_env_now_ms(&s->se), why,
+                                     sizeof(why));
+    if (u != s->dur)
+        sim_durable_free(u);
+    if (ok)
+        return;
+    fprintf(stderr, "FAIL seed=%llu: at the end of the run kvd's keyspace differs from the"
+                    " model's: %s\n", (unsigned long long)s->o.seed, why);
+    sim_print_replay(s, stderr);
+    exit(1);
+}
+
 static void print_stats(const sim_t *s)
 {
     const sim_disk_stats_t *d = sim_disk_stats(s->disk);
@@ -505,6 +525,7 @@ int main(int argc, char **argv)
     s->step = s->o.steps;
     progress(s, true);
     sim_check_history(s);
+    check_final_state(s);
     printf("seed=%llu steps=%llu trace=%016llx\n", (unsigned long long)s->o.seed,
            (unsigned long long)s->o.steps, (unsigned long long)s->trace.hash);
     if (s->o.verbose)
