@@ -166,9 +166,10 @@ static void arg_score(sim_cmd_t *c, sim_rng_t *r, bool bound)
 static void gen_zadd(sim_cmd_t *c, sim_rng_t *r)
 {
     static const char *const opts[] = {"NX", "XX", "GT", "LT", "CH", "INCR"};
+    static const uint8_t one_in[] = {8, 8, 5, 5, 4, 5};
     bool incr = false;
     for (int i = 0; i < 6; i++)
-        if (sim_rng_one_in(r, 8))
+        if (sim_rng_one_in(r, one_in[i]))
             arg_fmt(c, "%s", opts[i]), incr |= i == 5;
     int pairs = incr && !sim_rng_one_in(r, 20) ? 1 : 1 + (int)sim_rng_below(r, 3);
     for (int i = 0; i < pairs; i++) {
