@@ -15,8 +15,12 @@
  * is saved (an undo log).  At recovery the keyspace is compared with the
  * model's current state, and the log is undone command by command, newest
  * first, until they agree; the model is then at the recovered state and
- * runs on from there.  Keys are compared as live values at the recovery
- * time (a key past its expiry is absent on both sides).
+ * runs on from there.  Keys (of every type and namespace, workload.h)
+ * are compared as live values at the recovery time (a key past its
+ * expiry is absent on both sides): the model's canonical bytes against
+ * kvd's answer to the read that returns the whole value, put in the
+ * model's order (model_canon).  FLUSHDB saves every key of its database,
+ * an EXEC every key of its queue.
  */
 #ifndef KVD_SIM_DURABLE_H
 #define KVD_SIM_DURABLE_H

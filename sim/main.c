@@ -6,7 +6,8 @@
  * send a command, run every command whose turn has come through
  * kvd_dispatch and compare its reply bytes with the reference model's,
  * deliver the replies that are due; then verify the databases'
- * invariants.  A command stays in flight for a few steps (it runs at a
+ * invariants (and, after each command, those of the values it named:
+ * verify.c).  A transaction is one client's call in two parts (txn.c).  A command stays in flight for a few steps (it runs at a
  * random point of that window), so the clients' calls overlap as real
  * ones do; every completed command goes into a per-key history, checked
  * for linearizability at the end.  Everything random comes from one PRNG
