@@ -80,6 +80,7 @@ void sim_aof_before_sleep(sim_t *s)
             p->lost_reply = true; /* its write may or may not be on disk */
         disconnect_client(s, i);
         connect_client(s, i);
+        model_client_reset(s->model, i); /* its MULTI and WATCHes went with it */
         s->st.dropped++;
         TRACE(s, "#%llu c%d dropped by the AOF (failed write or fsync)",
                        (unsigned long long)s->step, i);
@@ -88,20 +89,22 @@ void sim_aof_before_sleep(sim_t *s)
 
 static bool reads_only(const kvd_arg_t *name)
 {
-    static const char *const reads[] = {"GET", "MGET", "EXISTS", "STRLEN", "TTL", "PTTL",
-                                        "GETRANGE", "SELECT"};
+    static const char *const reads[] = {
+        "GET", "MGET", "EXISTS", "STRLEN", "TTL", "PTTL", "GETRANGE", "SELECT", "TYPE",
+        "LRANGE", "LLEN", "LINDEX", "HGET", "HGETALL", "HLEN", "HEXISTS", "SISMEMBER",
+        "SCARD", "SMEMBERS", "ZRANGE", "ZRANGEBYSCORE", "ZSCORE", "ZCARD", "ZRANK", "WATCH",
+        "MULTI", "DISCARD"};
     for (size_t i = 0; i < KVD_ARRAY_LEN(reads); i++)
         if (model_arg_is(name, reads[i]))
             return true;
     return false;
 }
 
-bool sim_misconf(sim_t *s, int ci, const kvd_buf_t *reply)
+bool sim_misconf(sim_t *s, const sim_cmd_t *cmd, const char *reply, size_t len)
 {
-    if (reply->len < 8 || memcmp(reply->data, "-MISCONF", 8) != 0)
+    if (len < 8 || memcmp(reply, "-MISCONF", 8) != 0)
         return false;
-    const pending_t *p = &s->pend[ci];
-    if (reads_only(&p->cmd.argv[0]))
+    if (reads_only(&cmd->argv[0]))
         crash_fail(s, "MISCONF refused a command that does not write");
     if (!sim_disk_failing(s->disk, s->shard->aof->path))
         crash_fail(s, "MISCONF, but the AOF's disk has not failed since its last good fsync");
@@ -152,6 +155,9 @@ static void crash(sim_t *s, const char *where)
     sim_shard_drop(s);
     sim_disk_crash(s->disk);
     sim_shard_start(s);
+    for (int i = 0; i < s->o.clients; i++)
+        model_client_reset(s->model, i); /* new connections: no MULTI, no WATCH */
+    sim_verify_all(s);
     sim_recovery_t res;
     sim_durable_recover(s->dur, s->model, s->shard, sim_env_now_ms(&s->se),
                         s->cfg.appendfsync == KVD_FSYNC_ALWAYS, &res);

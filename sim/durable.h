@@ -15,8 +15,12 @@
  * is saved (an undo log).  At recovery the keyspace is compared with the
  * model's current state, and the log is undone command by command, newest
  * first, until they agree; the model is then at the recovered state and
- * runs on from there.  Keys are compared as live values at the recovery
- * time (a key past its expiry is absent on both sides).
+ * runs on from there.  Keys (of every type and namespace, workload.h)
+ * are compared as live values at the recovery time (a key past its
+ * expiry is absent on both sides): the model's canonical bytes against
+ * kvd's answer to the read that returns the whole value, put in the
+ * model's order (model_canon).  FLUSHDB saves every key of its database,
+ * an EXEC every key of its queue.
  */
 #ifndef KVD_SIM_DURABLE_H
 #define KVD_SIM_DURABLE_H
@@ -49,5 +53,11 @@ typedef struct sim_recovery {
  * model to the recovered state; the log starts afresh. */
 void sim_durable_recover(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t now_ms,
                          bool always, sim_recovery_t *res);
+
+/* Does the shard hold exactly the model's keyspace now (every key of
+ * every type, with its expiry)?  If not, why names the first key that
+ * differs.  Nothing is undone: the end-of-run check. */
+bool sim_durable_same_state(sim_durable_t *u, model_t *m, kvd_shard_t *s, int64_t now_ms,
+                            char *why, size_t cap);
 
 #endif /* KVD_SIM_DURABLE_H */

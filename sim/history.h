@@ -4,7 +4,10 @@
  *
  * Every string command a client completes is cut into one operation per
  * key it touches (MSET and MGET into one per key; DEL of several keys
- * into deletes whose count is not checked) with the client's call and
+ * into deletes whose count is not checked; FLUSHDB into a delete of every
+ * key; an EXEC into its queued commands, each over the EXEC's interval;
+ * keys that are not strings ("l:N", ...) are left to the model
+ * comparison) with the client's call and
  * return times, and its reply decoded.  A command whose reply was lost is
  * recorded with an unknown outcome.  Replies that are errors of commands
  * that cannot take effect when they fail (syntax, bad TTL) are dropped:

@@ -4,15 +4,17 @@ check_PROGRAMS += sim/kvd-sim
 sim_kvd_sim_SOURCES = \
 	sim/main.c \
 	sim/sim_env.h sim/sim_env.c \
-	sim/workload.h sim/workload.c \
-	sim/model.h sim/model.c sim/model_cmd.c \
+	sim/workload.h sim/workload_int.h sim/workload.c sim/workload_coll.c \
+	sim/model.h sim/model.c sim/model_cmd.c sim/model_list.c sim/model_hash.c \
+	sim/model_set.c sim/model_zset.c sim/model_multi.c sim/model_canon.c \
 	sim/trace.h sim/trace.c \
 	sim/linearize.h sim/linearize.c \
 	sim/history.h sim/history.c \
 	sim/sim.h sim/crash.c \
 	sim/sim_disk.h sim/sim_disk.c \
 	sim/sim_fork.c \
-	sim/durable.h sim/durable.c
+	sim/durable.h sim/durable.c \
+	sim/txn.c sim/verify.c
 sim_kvd_sim_CFLAGS = $(AM_CFLAGS)
 sim_kvd_sim_LDADD = $(KVD_LIBS)
 

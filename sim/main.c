@@ -6,7 +6,8 @@
  * send a command, run every command whose turn has come through
  * kvd_dispatch and compare its reply bytes with the reference model's,
  * deliver the replies that are due; then verify the databases'
- * invariants.  A command stays in flight for a few steps (it runs at a
+ * invariants (and, after each command, those of the values it named:
+ * verify.c).  A transaction is one client's call in two parts (txn.c).  A command stays in flight for a few steps (it runs at a
  * random point of that window), so the clients' calls overlap as real
  * ones do; every completed command goes into a per-key history, checked
  * for linearizability at the end.  Everything random comes from one PRNG
@@ -30,11 +31,11 @@ static sim_t *g_sim;
 
 void sim_print_replay(const sim_t *s, FILE *out)
 {
-    fprintf(out, "replay: sim/kvd-sim --seed %llu --steps %llu --faults %s --clients %d --keys %d%s%s%s%s%s\n",
+    fprintf(out, "replay: sim/kvd-sim --seed %llu --steps %llu --faults %s --clients %d --keys %d%s%s%s%s%s%s\n",
             (unsigned long long)s->o.seed, (unsigned long long)s->o.steps,
             fault_names[s->o.faults], s->o.clients, s->o.keys,
             s->o.no_compare ? " --no-compare" : "", s->o.no_crash ? " --no-crash" : "",
-            s->o.no_ttl ? " --no-ttl" : "",
+            s->o.no_ttl ? " --no-ttl" : "", s->o.strings ? " --strings-only" : "",
             s->o.fsync >= 0 ? " --appendfsync " : "", s->o.fsync >= 0 ? fsync_names[s->o.fsync] : "");
 }
 
@@ -56,7 +57,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: kvd-sim [--seed N] [--steps M] [--faults none|clock|all]"
                     " [--clients C] [--keys K] [--appendfsync always|everysec|no]"
-                    " [--no-compare] [--no-crash] [--no-ttl] [-v]\n");
+                    " [--no-compare] [--no-crash] [--no-ttl] [--strings-only] [-v]\n");
     exit(2);
 }
 
@@ -85,6 +86,8 @@ static void parse_opts(int argc, char **argv, sim_opts_t *o)
             o->no_crash = true;
         else if (strcmp(a, "--no-ttl") == 0)
             o->no_ttl = true;
+        else if (strcmp(a, "--strings-only") == 0)
+            o->strings = true;
         else if (strcmp(a, "--appendfsync") == 0 && more) {
             const char *f = argv[++i];
             o->fsync = strcmp(f, "always") == 0 ? KVD_FSYNC_ALWAYS
@@ -137,6 +140,26 @@ static void setup_persistence(sim_t *s)
     s->dur = s->crash_one_in > 0 ? sim_durable_new(s->o.keys) : NULL;
 }
 
+/* Small encoding thresholds, chosen by the seed, so that collections
+ * change encoding (listpack to hashtable/skiplist, intset to listpack or
+ * hashtable, quicklist nodes of a few entries) within a short run. */
+static void setup_encodings(sim_t *s)
+{
+    sim_rng_t *r = &s->se.rng;
+    static const int list_sizes[] = {-2, -1, 1, 2, 3, 8};
+    static const int64_t entries[] = {1, 2, 4, 8, 128};
+    static const int64_t values[] = {8, 16, 64};
+    kvd_config_t *c = &s->cfg;
+    c->list_max_listpack_size = list_sizes[sim_rng_below(r, 6)];
+    c->hash_max_listpack_entries = entries[sim_rng_below(r, 5)];
+    c->hash_max_listpack_value = values[sim_rng_below(r, 3)];
+    c->set_max_intset_entries = entries[sim_rng_below(r, 5)];
+    c->set_max_listpack_entries = entries[sim_rng_below(r, 5)];
+    c->set_max_listpack_value = values[sim_rng_below(r, 3)];
+    c->zset_max_listpack_entries = entries[sim_rng_below(r, 5)];
+    c->zset_max_listpack_value = values[sim_rng_below(r, 3)];
+}
+
 static void sim_setup(sim_t *s)
 {
     sim_env_init(&s->se, s->o.seed);
@@ -144,19 +167,23 @@ static void sim_setup(sim_t *s)
     kvd_commands_init();
     kvd_config_defaults(&s->cfg);
     setup_persistence(s);
+    if (!s->o.strings)
+        setup_encodings(s);
     int n = s->o.clients;
     s->clients = calloc((size_t)n, sizeof(*s->clients));
     s->replies = calloc((size_t)n, sizeof(*s->replies));
     s->model_db = calloc((size_t)n, sizeof(*s->model_db));
     s->pend = calloc((size_t)n, sizeof(*s->pend));
+    s->txs = calloc((size_t)n, sizeof(*s->txs));
     s->model = malloc(sizeof(*s->model));
-    KVD_ASSERT(s->clients && s->replies && s->model_db && s->pend && s->model);
+    KVD_ASSERT(s->clients && s->replies && s->model_db && s->pend && s->txs && s->model);
     for (int i = 0; i < n; i++)
         kvd_buf_init(&s->replies[i]);
     sim_shard_start(s);
     model_init(s->model);
     sim_workload_init(&s->wl, s->o.keys, 1.1);
     s->wl.no_ttl = s->o.no_ttl;
+    s->wl.types = !s->o.strings;
     sim_trace_init(&s->trace);
     sim_history_init(&s->hist, MODEL_DBS, s->o.keys);
     s->last_cron_us = s->se.now_us;
@@ -175,6 +202,7 @@ static void sim_teardown(sim_t *s)
     sim_workload_free(&s->wl);
     sim_history_free(&s->hist);
     free(s->clients), free(s->replies), free(s->model_db), free(s->pend), free(s->model);
+    free(s->txs), free(s->norm.p);
 }
 
 /* Time between commands: mostly whole milliseconds (0 often), so the
@@ -220,7 +248,7 @@ static void maybe_cron(sim_t *s)
                    (long long)sim_env_now_ms(&s->se));
     if (s->o.verbose)
         printf("%s\n", s->trace.ring[(s->trace.count - 1) % SIM_TRACE_KEEP]);
-    verify_dbs(s, s->shard->ndbs);
+    sim_verify_all(s);
 }
 
 static void fail(sim_t *s, int ci, const char *what, const char *exp, size_t elen, const char *got,
@@ -239,7 +267,7 @@ static void fail(sim_t *s, int ci, const char *what, const char *exp, size_t ele
     exit(1);
 }
 
-static void record(sim_t *s, int ci, const sim_cmd_t *cmd, const kvd_buf_t *reply)
+static void record(sim_t *s, int ci, const sim_cmd_t *cmd, const char *rp, size_t rn)
 {
     int64_t now = sim_env_now_ms(&s->se);
     sim_trace_hash(&s->trace, &now, sizeof(now));
@@ -248,55 +276,84 @@ static void record(sim_t *s, int ci, const sim_cmd_t *cmd, const kvd_buf_t *repl
         sim_trace_hash(&s->trace, &len, sizeof(len));
         sim_trace_hash(&s->trace, cmd->argv[i].ptr, cmd->argv[i].len);
     }
-    sim_trace_hash(&s->trace, reply->data, reply->len);
+    sim_trace_hash(&s->trace, rp, rn);
     char r[80];
-    sim_escape(reply->data, reply->len, r, sizeof(r));
+    sim_escape(rp, rn, r, sizeof(r));
     sim_trace_line(&s->trace, "#%llu c%d db%d t=%lld %.100s -> %s", (unsigned long long)s->step,
                    ci, s->model_db[ci], (long long)now, s->cmdline, r);
     if (s->o.verbose)
         printf("%s\n", s->trace.ring[(s->trace.count - 1) % SIM_TRACE_KEEP]);
 }
 
-/* Run client ci's pending command now: kvd's reply against the model's. */
-static void execute(sim_t *s, int ci)
+/* kvd's reply (the bytes from `from` on) against the model's. */
+static void compare(sim_t *s, int ci, const sim_cmd_t *cmd, size_t from, int db_before)
+{
+    const kvd_buf_t *got = s->clients[ci].reply;
+    const model_sb_t *want = &s->model->reply;
+    if (s->o.no_compare)
+        return;
+    model_normalize_reply(cmd->argv, cmd->argc, got->data + from, got->len - from, &s->norm);
+    if (want->len != s->norm.len || memcmp(want->p, s->norm.p, want->len) != 0) {
+        s->model_db[ci] = db_before;
+        fail(s, ci, "reply differs from the model", want->p, want->len, s->norm.p, s->norm.len);
+    }
+    if (s->clients[ci].db_index != s->model_db[ci])
+        fail(s, ci, "client database differs from the model", "", 0, "", 0);
+}
+
+/*
+ * Run one command of client ci through kvd_dispatch (its reply appended
+ * to the client's buffer) and through the model, and compare.  dargv
+ * names the keys the durability log saves first (NULL: the command
+ * changes nothing on its own, as MULTI or a queued command); single
+ * says it is a whole request (MISCONF may refuse it).
+ */
+void sim_run_one(sim_t *s, int ci, sim_cmd_t *cmd, const kvd_arg_t *dargv, int dargc, bool single)
 {
     pending_t *p = &s->pend[ci];
     kvd_client_t *c = &s->clients[ci];
-    sim_cmd_t *cmd = &p->cmd;
-    p->executed = true;
-    if (p->lost_request)
-        return;
+    size_t from = c->reply->len;
     sim_cmd_format(cmd, s->cmdline, sizeof(s->cmdline));
-    kvd_buf_clear(c->reply);
     c->argc = cmd->argc;
     c->argv = cmd->argv;
     kvd_dispatch(c);
     c->argc = 0;
     c->argv = NULL; /* the arguments belong to the pending slot */
-    if (sim_misconf(s, ci, c->reply)) {
-        p->refused = true; /* the disk failed: kvd refused it, so nothing happened */
-        record(s, ci, cmd, c->reply);
+    if (sim_misconf(s, cmd, c->reply->data + from, c->reply->len - from)) {
+        /* The disk failed: kvd refused it, so nothing happened (in
+         * MULTI, the transaction is doomed). */
+        p->refused = single;
+        model_refused(s->model, ci);
+        record(s, ci, cmd, c->reply->data + from, c->reply->len - from);
         return;
     }
-
     int db_before = s->model_db[ci];
     int64_t now = sim_env_now_ms(&s->se);
-    if (s->dur != NULL)
-        p->didx = sim_durable_before(s->dur, s->model, db_before, cmd->argv, cmd->argc, s->cmdline);
-    bool modelled = model_exec(s->model, &s->model_db[ci], cmd->argv, cmd->argc, now);
+    if (s->dur != NULL && dargv != NULL)
+        p->didx = sim_durable_before(s->dur, s->model, db_before, dargv, dargc, s->cmdline);
+    bool modelled = model_exec(s->model, ci, &s->model_db[ci], cmd->argv, cmd->argc, now,
+                               c->reply->data + from, c->reply->len - from);
     KVD_ASSERT(modelled);
-    if (s->dur != NULL)
+    if (s->dur != NULL && dargv != NULL)
         sim_durable_after(s->dur, s->model, now);
-    record(s, ci, cmd, c->reply);
-    const model_sb_t *want = &s->model->reply;
-    bool differs = want->len != c->reply->len || memcmp(want->p, c->reply->data, want->len) != 0;
-    if (differs && !s->o.no_compare) {
-        s->model_db[ci] = db_before;
-        fail(s, ci, "reply differs from the model", want->p, want->len, c->reply->data,
-             c->reply->len);
+    record(s, ci, cmd, c->reply->data + from, c->reply->len - from);
+    sim_verify_keys(s, c->db_index, cmd->argv, cmd->argc);
+    compare(s, ci, cmd, from, db_before);
+}
+
+/* Run client ci's pending command (or the due part of its transaction). */
+static void execute(sim_t *s, int ci)
+{
+    pending_t *p = &s->pend[ci];
+    if (p->tx != NULL) {
+        sim_tx_run(s, ci);
+        return;
     }
-    if (c->db_index != s->model_db[ci] && !s->o.no_compare)
-        fail(s, ci, "client database differs from the model", "", 0, "", 0);
+    p->executed = true;
+    if (p->lost_request)
+        return;
+    kvd_buf_clear(s->clients[ci].reply);
+    sim_run_one(s, ci, &p->cmd, p->cmd.argv, p->cmd.argc, true);
 }
 
 /* The reply reaches client ci (or is lost): the command joins the
@@ -308,7 +365,9 @@ void sim_deliver(sim_t *s, int ci)
     uint64_t ret = ++s->tick;
     bool lost = p->lost_request || p->lost_reply;
     const kvd_buf_t *r = s->clients[ci].reply;
-    if (!p->refused)
+    if (p->tx != NULL)
+        sim_tx_record(s, ci, lost, ret);
+    else if (!p->refused)
         sim_history_record(&s->hist, p->db, p->cmd.argv, p->cmd.argc, lost ? NULL : r->data,
                            lost ? 0 : r->len, p->call, ret);
     if (!lost && !p->refused && s->dur != NULL)
@@ -328,8 +387,17 @@ static void issue(sim_t *s)
     pending_t *p = &s->pend[ci];
     if (p->active)
         return; /* everyone is waiting for a reply */
-    sim_workload_next(&s->wl, r, s->model_db[ci], &p->cmd);
+    p->tx = NULL;
+    if (sim_workload_wants_tx(&s->wl, r)) {
+        p->tx = &s->txs[ci];
+        sim_workload_tx(&s->wl, r, s->model_db[ci], p->tx);
+        p->phase = p->tx->split > 0 ? 0 : 1;
+        p->cmd = p->tx->cmds[p->tx->n - 1]; /* for the trace: EXEC or DISCARD */
+    } else {
+        sim_workload_next(&s->wl, r, s->model_db[ci], &p->cmd);
+    }
     p->active = true, p->executed = false;
+    p->didx = UINT64_MAX; /* no durability entry (yet): its reply acknowledges nothing */
     p->lost_request = p->lost_reply = p->refused = false;
     p->call = ++s->tick;
     p->db = s->model_db[ci];
@@ -357,8 +425,10 @@ static void progress(sim_t *s, bool drain)
 {
     for (int i = 0; i < s->o.clients; i++) {
         pending_t *p = &s->pend[i];
-        if (p->active && !p->executed && (drain || p->exec_step <= s->step))
-            execute(s, i);
+        /* (A transaction's WATCH and its EXEC are two executions.) */
+        for (int k = 0; k < 2; k++)
+            if (p->active && !p->executed && (drain || p->exec_step <= s->step))
+                execute(s, i);
     }
     if (!drain)
         sim_maybe_crash(s, "before the AOF write");
@@ -400,9 +470,35 @@ void sim_check_history(sim_t *s)
     exit(1);
 }
 
+/* The whole keyspace against the model's, once the last reply is in: a
+ * divergence that no reply happened to show (a write applied wrong and
+ * never read back) fails here. */
+static void check_final_state(sim_t *s)
+{
+    char why[512];
+    sim_durable_t *u = s->dur != NULL ? s->dur : sim_durable_new(s->o.keys);
+    bool ok = s->o.no_compare ||
+              sim_durable_same_state(u, s->model, s->shard, sim_env_now_ms(&s->se), why,
+                                     sizeof(why));
+    if (u != s->dur)
+        sim_durable_free(u);
+    if (ok)
+        return;
+    fprintf(stderr, "FAIL seed=%llu: at the end of the run kvd's keyspace differs from the"
+                    " model's: %s\n", (unsigned long long)s->o.seed, why);
+    sim_print_replay(s, stderr);
+    exit(1);
+}
+
 static void print_stats(const sim_t *s)
 {
     const sim_disk_stats_t *d = sim_disk_stats(s->disk);
+    const model_stats_t *m = &s->model->st;
+    printf("model: %llu EXEC run, %llu aborted by WATCH, %llu SPOP, %llu WRONGTYPE;"
+           " %llu values verified at crons and restarts\n",
+           (unsigned long long)m->exec_run, (unsigned long long)m->exec_aborted,
+           (unsigned long long)m->spops, (unsigned long long)m->wrongtype,
+           (unsigned long long)s->st.verified);
     printf("aof: appendfsync %s, %llu crashes (kept %llu of %llu commands run before them),"
            " %llu MISCONF, %llu connections dropped\n",
            fsync_names[s->cfg.appendfsync], (unsigned long long)s->st.crashes,
@@ -430,6 +526,7 @@ int main(int argc, char **argv)
     s->step = s->o.steps;
     progress(s, true);
     sim_check_history(s);
+    check_final_state(s);
     printf("seed=%llu steps=%llu trace=%016llx\n", (unsigned long long)s->o.seed,
            (unsigned long long)s->o.steps, (unsigned long long)s->trace.hash);
     if (s->o.verbose)

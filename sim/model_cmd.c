@@ -1,5 +1,6 @@
 /*
- * model_cmd.c - the reference model's commands: what Redis 7.0 replies.
+ * model_cmd.c - the reference model's string and keyspace commands: what
+ * Redis 7.0 replies.
  *
  * Each function assumes the arity the workload generates (checked by
  * KVD_ASSERT), and follows Redis's order of checks: argument syntax first,
@@ -17,7 +18,7 @@ static void reply_value(model_t *m, const model_key_t *k)
     if (k == NULL)
         mreply_nil(m);
     else
-        mreply_bulk(m, k->val, k->vlen);
+        mreply_bulk(m, k->v.s, k->v.slen);
 }
 
 static bool set_parse(const kvd_arg_t *argv, int argc, set_opts_t *o)
@@ -76,7 +77,11 @@ static void cmd_set(model_t *m, int db, const kvd_arg_t *argv, int argc)
     int64_t when = -1;
     if ((o.ex || o.px) && !set_when(m, &o, &when))
         return;
-    model_key_t *k = model_find(m, db, &argv[1]);
+    bool wrong = false;
+    model_key_t *k = o.get ? model_find_typed(m, db, &argv[1], MT_STRING, &wrong)
+                           : model_find(m, db, &argv[1]);
+    if (wrong)
+        return; /* SET ... GET of a non-string: nothing is set */
     if (o.get)
         reply_value(m, k);
     if ((o.nx && k != NULL) || (o.xx && k == NULL)) {
@@ -85,6 +90,7 @@ static void cmd_set(model_t *m, int db, const kvd_arg_t *argv, int argc)
         return;
     }
     k = model_store(m, db, &argv[1], argv[2].ptr, argv[2].len, o.keepttl);
+    model_touch(m, db, &argv[1]);
     if (when >= 0)
         k->expire_ms = when;
     if (!o.get)
@@ -93,10 +99,13 @@ static void cmd_set(model_t *m, int db, const kvd_arg_t *argv, int argc)
 
 static void cmd_get(model_t *m, int db, const kvd_arg_t *argv, bool del)
 {
-    model_key_t *k = model_find(m, db, &argv[1]);
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, &argv[1], MT_STRING, &wrong);
+    if (wrong)
+        return;
     reply_value(m, k);
     if (del && k != NULL)
-        model_delete(k);
+        model_delete(k), model_touch(m, db, &argv[1]);
 }
 
 static void cmd_del_exists(model_t *m, int db, const kvd_arg_t *argv, int argc, bool del)
@@ -108,7 +117,7 @@ static void cmd_del_exists(model_t *m, int db, const kvd_arg_t *argv, int argc, 
             continue;
         n++;
         if (del)
-            model_delete(k);
+            model_delete(k), model_touch(m, db, &argv[i]);
     }
     mreply_int(m, n);
 }
@@ -120,8 +129,11 @@ static void cmd_incrby(model_t *m, int db, const kvd_arg_t *key, const kvd_arg_t
         mreply_not_int(m);
         return;
     }
-    model_key_t *k = model_find(m, db, key);
-    if (k != NULL && !model_parse_ll(k->val, k->vlen, &old)) {
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, key, MT_STRING, &wrong);
+    if (wrong)
+        return;
+    if (k != NULL && !model_parse_ll(k->v.s, k->v.slen, &old)) {
         mreply_not_int(m);
         return;
     }
@@ -133,25 +145,32 @@ static void cmd_incrby(model_t *m, int db, const kvd_arg_t *key, const kvd_arg_t
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%lld", (long long)(old + incr));
     model_store(m, db, key, buf, (size_t)n, true);
+    model_touch(m, db, key);
     mreply_int(m, old + incr);
 }
 
 static void cmd_append(model_t *m, int db, const kvd_arg_t *argv)
 {
-    model_key_t *k = model_find(m, db, &argv[1]);
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, &argv[1], MT_STRING, &wrong);
+    if (wrong)
+        return;
     model_sb_t nv = {0};
     if (k != NULL)
-        msb_add(&nv, k->val, k->vlen);
+        msb_add(&nv, k->v.s, k->v.slen);
     msb_add(&nv, argv[2].ptr, argv[2].len);
     k = model_store(m, db, &argv[1], nv.p, nv.len, true);
     free(nv.p);
-    mreply_int(m, (int64_t)k->vlen);
+    model_touch(m, db, &argv[1]);
+    mreply_int(m, (int64_t)k->v.slen);
 }
 
 static void cmd_strlen(model_t *m, int db, const kvd_arg_t *argv)
 {
-    model_key_t *k = model_find(m, db, &argv[1]);
-    mreply_int(m, k ? (int64_t)k->vlen : 0);
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, &argv[1], MT_STRING, &wrong);
+    if (!wrong)
+        mreply_int(m, k ? (int64_t)k->v.slen : 0);
 }
 
 /* EXPIRE / PEXPIRE: a time at or before now deletes the key (and counts). */
@@ -184,6 +203,7 @@ static void cmd_expire(model_t *m, int db, const kvd_arg_t *argv, bool seconds)
         model_delete(k);
     else
         k->expire_ms = when;
+    model_touch(m, db, &argv[1]);
     mreply_int(m, 1);
 }
 
@@ -208,8 +228,15 @@ static void cmd_persist(model_t *m, int db, const kvd_arg_t *argv)
     model_key_t *k = model_find(m, db, &argv[1]);
     bool had = k != NULL && k->expire_ms >= 0;
     if (had)
-        k->expire_ms = -1;
+        k->expire_ms = -1, model_touch(m, db, &argv[1]);
     mreply_int(m, had ? 1 : 0);
+}
+
+static void cmd_type(model_t *m, int db, const kvd_arg_t *argv)
+{
+    static const char *const names[] = {"none", "string", "list", "hash", "set", "zset"};
+    model_key_t *k = model_find(m, db, &argv[1]);
+    msb_fmt(&m->reply, "+%s\r\n", names[k ? k->v.type : MT_NONE]);
 }
 
 static void cmd_getrange(model_t *m, int db, const kvd_arg_t *argv)
@@ -220,8 +247,11 @@ static void cmd_getrange(model_t *m, int db, const kvd_arg_t *argv)
         mreply_not_int(m);
         return;
     }
-    model_key_t *k = model_find(m, db, &argv[1]);
-    int64_t len = k ? (int64_t)k->vlen : 0;
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, &argv[1], MT_STRING, &wrong);
+    if (wrong)
+        return;
+    int64_t len = k ? (int64_t)k->v.slen : 0;
     if (k == NULL || (start < 0 && end < 0 && start > end)) {
         mreply_bulk(m, "", 0);
         return;
@@ -238,7 +268,7 @@ static void cmd_getrange(model_t *m, int db, const kvd_arg_t *argv)
         mreply_bulk(m, "", 0);
         return;
     }
-    mreply_bulk(m, k->val + start, (size_t)(end - start + 1));
+    mreply_bulk(m, k->v.s + start, (size_t)(end - start + 1));
 }
 
 static void cmd_setrange(model_t *m, int db, const kvd_arg_t *argv)
@@ -252,8 +282,11 @@ static void cmd_setrange(model_t *m, int db, const kvd_arg_t *argv)
         mreply_err(m, "ERR offset is out of range");
         return;
     }
-    model_key_t *k = model_find(m, db, &argv[1]);
-    size_t olen = k ? k->vlen : 0;
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, &argv[1], MT_STRING, &wrong);
+    if (wrong)
+        return;
+    size_t olen = k ? k->v.slen : 0;
     if (argv[3].len == 0) {
         mreply_int(m, (int64_t)olen);
         return;
@@ -262,9 +295,10 @@ static void cmd_setrange(model_t *m, int db, const kvd_arg_t *argv)
     char *nv = calloc(nlen + 1, 1); /* the gap reads as zero bytes */
     KVD_ASSERT(nv != NULL);
     if (olen > 0)
-        memcpy(nv, k->val, olen);
+        memcpy(nv, k->v.s, olen);
     memcpy(nv + off, argv[3].ptr, argv[3].len);
     model_store(m, db, &argv[1], nv, nlen, true);
+    model_touch(m, db, &argv[1]);
     free(nv);
     mreply_int(m, (int64_t)nlen);
 }
@@ -272,19 +306,23 @@ static void cmd_setrange(model_t *m, int db, const kvd_arg_t *argv)
 static void cmd_mset(model_t *m, int db, const kvd_arg_t *argv, int argc)
 {
     KVD_ASSERT(argc >= 3 && argc % 2 == 1);
-    for (int i = 1; i + 1 < argc; i += 2)
+    for (int i = 1; i + 1 < argc; i += 2) {
         model_store(m, db, &argv[i], argv[i + 1].ptr, argv[i + 1].len, false);
+        model_touch(m, db, &argv[i]);
+    }
     mreply_ok(m);
 }
 
 static void cmd_mget(model_t *m, int db, const kvd_arg_t *argv, int argc)
 {
     msb_fmt(&m->reply, "*%d\r\n", argc - 1);
-    for (int i = 1; i < argc; i++)
-        reply_value(m, model_find(m, db, &argv[i]));
+    for (int i = 1; i < argc; i++) {
+        model_key_t *k = model_find(m, db, &argv[i]);
+        reply_value(m, k != NULL && k->v.type == MT_STRING ? k : NULL);
+    }
 }
 
-static bool exec_keyed(model_t *m, int db, const kvd_arg_t *argv, int argc)
+bool model_exec_string(model_t *m, int db, const kvd_arg_t *argv, int argc)
 {
     const kvd_arg_t *a0 = &argv[0];
     if (model_arg_is(a0, "SET"))
@@ -305,6 +343,8 @@ static bool exec_keyed(model_t *m, int db, const kvd_arg_t *argv, int argc)
         cmd_expire(m, db, argv, model_arg_is(a0, "EXPIRE"));
     else if (model_arg_is(a0, "TTL") || model_arg_is(a0, "PTTL"))
         cmd_ttl(m, db, argv, model_arg_is(a0, "TTL"));
+    else if (model_arg_is(a0, "TYPE"))
+        cmd_type(m, db, argv);
     else if (model_arg_is(a0, "PERSIST"))
         cmd_persist(m, db, argv);
     else if (model_arg_is(a0, "GETRANGE"))
@@ -318,20 +358,4 @@ static bool exec_keyed(model_t *m, int db, const kvd_arg_t *argv, int argc)
     else
         return false;
     return true;
-}
-
-bool model_exec(model_t *m, int *db, const kvd_arg_t *argv, int argc, int64_t now_ms)
-{
-    KVD_ASSERT(argc > 0 && *db >= 0 && *db < MODEL_DBS);
-    msb_clear(&m->reply);
-    m->now_ms = now_ms;
-    if (model_arg_is(&argv[0], "SELECT")) {
-        int64_t idx;
-        KVD_ASSERT(argc == 2 && model_parse_ll(argv[1].ptr, argv[1].len, &idx));
-        KVD_ASSERT(idx >= 0 && idx < MODEL_DBS);
-        *db = (int)idx;
-        mreply_ok(m);
-        return true;
-    }
-    return exec_keyed(m, *db, argv, argc);
 }

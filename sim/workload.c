@@ -1,7 +1,7 @@
 /*
  * workload.c - command generation: Zipf keys, tricky values, option mixes.
  */
-#include "workload.h"
+#include "workload_int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -30,8 +30,10 @@ void sim_workload_free(sim_workload_t *w)
     w->cdf = NULL;
 }
 
-static int zipf_rank(const sim_workload_t *w, sim_rng_t *r)
+int zipf_rank(const sim_workload_t *w, sim_rng_t *r)
 {
+    if (w->hot)
+        return (int)sim_rng_below(r, w->nkeys < 3 ? (uint64_t)w->nkeys : 3);
     double u = sim_rng_unit(r);
     int lo = 0, hi = w->nkeys - 1;
     while (lo < hi) { /* binary search: log2(nkeys) rounds */
@@ -44,8 +46,7 @@ static int zipf_rank(const sim_workload_t *w, sim_rng_t *r)
     return lo;
 }
 
-static void arg_fmt(sim_cmd_t *c, const char *fmt, ...) KVD_PRINTF(2, 3);
-static void arg_fmt(sim_cmd_t *c, const char *fmt, ...)
+void arg_fmt(sim_cmd_t *c, const char *fmt, ...)
 {
     KVD_ASSERT(c->argc < SIM_MAX_ARGS);
     char *dst = c->store[c->argc];
@@ -59,16 +60,25 @@ static void arg_fmt(sim_cmd_t *c, const char *fmt, ...)
     c->argc++;
 }
 
+const char *const sim_ns_prefix[SIM_NS_COUNT] = {"key:", "l:", "h:", "s:", "z:"};
+
+void arg_key_ns(sim_cmd_t *c, const sim_workload_t *w, sim_rng_t *r, int ns)
+{
+    KVD_ASSERT(ns >= 0 && ns < SIM_NS_COUNT);
+    arg_fmt(c, "%s%d", sim_ns_prefix[ns], zipf_rank(w, r));
+}
+
+/* A string key, or now and then a collection's: WRONGTYPE, or a
+ * collection overwritten by a string.  The linearizability check only
+ * follows the string namespace, so collections never go there. */
 static void arg_key(sim_cmd_t *c, const sim_workload_t *w, sim_rng_t *r)
 {
-    arg_fmt(c, "key:%d", zipf_rank(w, r));
+    bool other = w->types && sim_rng_one_in(r, 12);
+    arg_key_ns(c, w, r, other ? 1 + (int)sim_rng_below(r, SIM_NS_COUNT - 1) : SIM_NS_STRING);
 }
 
 /* Binary-safe: the alphabet may hold NUL, CR and LF (sizeof, not strlen). */
-#define ARG_RANDOM(c, r, len, alphabet) \
-    arg_random_bytes((c), (r), (len), (alphabet), sizeof(alphabet) - 1)
-
-static void arg_random_bytes(sim_cmd_t *c, sim_rng_t *r, int len, const char *alphabet, size_t na)
+void arg_random_bytes(sim_cmd_t *c, sim_rng_t *r, int len, const char *alphabet, size_t na)
 {
     KVD_ASSERT(c->argc < SIM_MAX_ARGS);
     KVD_ASSERT(len >= 0 && len < SIM_ARG_CAP && na > 0);
@@ -81,7 +91,7 @@ static void arg_random_bytes(sim_cmd_t *c, sim_rng_t *r, int len, const char *al
     c->argc++;
 }
 
-static void arg_value(sim_cmd_t *c, sim_rng_t *r)
+void arg_value(sim_cmd_t *c, sim_rng_t *r)
 {
     static const char *odd_ints[] = {"007", "-0", "+5", " 5", "5 ", "1.5", "", "-", "0x10",
                                      "9223372036854775808", "-9223372036854775809", "00"};
@@ -186,9 +196,8 @@ static void gen_range(sim_cmd_t *c, const sim_workload_t *w, sim_rng_t *r, bool 
     }
 }
 
-void sim_workload_next(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c)
+static void gen_string(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c)
 {
-    c->argc = 0;
     uint64_t k = sim_rng_below(r, 100);
     if (k < 3)
         arg_fmt(c, "SELECT"), arg_fmt(c, "%d", 1 - db);
@@ -211,6 +220,22 @@ void sim_workload_next(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c)
     else if (k < 91) gen_range(c, w, r, true);
     else if (k < 95) gen_multi(c, w, r, "MSET", true);
     else gen_multi(c, w, r, "MGET", false);
+}
+
+/* The mix: with collections on, about 45% string commands, 10% per
+ * collection type, 9% key commands on any type, and now and then FLUSHDB. */
+void sim_workload_next(sim_workload_t *w, sim_rng_t *r, int db, sim_cmd_t *c)
+{
+    c->argc = 0;
+    uint64_t k = w->types ? sim_rng_below(r, 1000) : 0;
+    if (k < 450)
+        gen_string(w, r, db, c);
+    else if (k < 900)
+        gen_collection(c, w, r, 1 + (int)((k - 450) / 113) % (SIM_NS_COUNT - 1));
+    else if (k < 997)
+        gen_any_key(c, w, r);
+    else
+        arg_fmt(c, "FLUSHDB");
 }
 
 void sim_cmd_format(const sim_cmd_t *c, char *out, size_t cap)

@@ -150,8 +150,14 @@ static void snapshot_store(value_snapshot_t *v, kvd_db_t *db, const char *key, s
 static void del_command(kvd_client_t *c)
 {
     int64_t deleted = 0;
-    for (int i = 1; i < c->argc; i++)
-        deleted += kvd_db_delete(c->db, c->argv[i].ptr, c->argv[i].len);
+    for (int i = 1; i < c->argc; i++) {
+        bool gone = kvd_db_delete(c->db, c->argv[i].ptr, c->argv[i].len);
+        deleted += gone;
+        /* Redis signals only the keys it deleted: WATCH of the others
+         * stays clean (key i - 1 of the spec; past 32, touched). */
+        if (!gone && i - 1 < 32)
+            c->untouched_keys |= 1u << (i - 1);
+    }
     kvd_shard_add_dirty(c->shard, (uint64_t)deleted);
     kvd_reply_int(c->reply, deleted);
 }

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "blocking.h"
 #include "list_quick.h"
+#include "multi.h"
 #include "shard.h"
 #include "proto/reply.h"
 
@@ -392,8 +393,13 @@ static void ltrim_command(kvd_client_t *c)
         } else {
             kvd_qlist_delete_range(ql, 0, len);
         }
-        kvd_shard_add_dirty(c->shard, len - kvd_qlist_len(ql));
+        uint64_t removed = len - kvd_qlist_len(ql);
+        kvd_shard_add_dirty(c->shard, removed);
         list_written(c, key, ql);
+        /* Redis signals the key even when nothing was trimmed (WATCH sees
+         * it); with no change the dispatch's after-write touch does not run. */
+        if (removed == 0)
+            kvd_watch_touch_key(c->shard, c->db_index, key->ptr, key->len);
     }
     kvd_reply_ok(c->reply);
 }
