@@ -68,19 +68,14 @@ static void prepare_all(kvd_xtx_t *tx)
             send_ctl(tx, s, "PREPARE", on_prepare);
 }
 
-/* A participant acknowledged its COMMIT (or died: the retry goes on). */
-static void on_commit_ack(void *arg, int part, const char *data, size_t len)
-{
-    kvd_xtx_t *tx = arg;
-    KVD_ASSERT(tx->waiting > 0);
-    tx->waiting--;
-    if (len > 0 && data[0] == '+')
-        kvd_aof_tx_acked(xs_home(tx), tx->txid, part);
-    xs_advance(tx);
-}
+static void send_commit(int to, const char *txid, kvd_router_reply_fn *fn, void *arg);
+static void on_commit_ack(void *arg, int part, const char *data, size_t len);
 
 /* After the AOF write of the decision: tell the participants, once it is
- * really on disk (a failed write is retried: they wait, held). */
+ * really on disk (a failed write is retried: they wait, held).  The
+ * client's reply need not wait for their answers: the transaction is
+ * committed, and what the client sends next reaches each participant
+ * behind its COMMIT.  Their acknowledgements go to the committed set. */
 static void send_commits(void *arg)
 {
     kvd_xtx_t *tx = arg;
@@ -95,7 +90,10 @@ static void send_commits(void *arg)
         if (!tx->held[s] || s == kvd_route_self())
             continue;
         tx->held[s] = 0;
-        send_ctl(tx, s, "COMMIT", tx->prepared[s] ? on_commit_ack : xs_on_ack);
+        if (tx->prepared[s])
+            send_commit(s, tx->txid, on_commit_ack, kvd_strdup(tx->txid));
+        else
+            send_ctl(tx, s, "COMMIT", xs_on_ack); /* read only: a release */
     }
     xs_advance(tx);
 }
@@ -137,20 +135,26 @@ void xs_end_transaction(kvd_xtx_t *tx)
 
 /* ---- the committed set: COMMIT until every participant acknowledges ---- */
 
-typedef struct retry {
-    char txid[KVD_TXID_MAX];
-} retry_t;
-
-static void on_retry_ack(void *arg, int part, const char *data, size_t len)
+static void send_commit(int to, const char *txid, kvd_router_reply_fn *fn, void *arg)
 {
-    retry_t *r = arg;
-    kvd_txrec_t *t = kvd_aof_txset_find(kvd_current_shard, r->txid);
+    kvd_buf_t payload = KVD_BUF_INIT;
+    kvd_arg_t argv[2] = {{(char *)"COMMIT", 6}, {(char *)txid, strlen(txid)}};
+    kvd_route_encode(&payload, 2, argv);
+    kvd_router_request(to, 0, 0, KVD_MSG_TXCTL, &payload, fn, arg, to);
+}
+
+/* A participant acknowledged its COMMIT (arg: the txid, ours to free);
+ * an error means it died first: the retry goes on. */
+static void on_commit_ack(void *arg, int part, const char *data, size_t len)
+{
+    char *txid = arg;
+    kvd_txrec_t *t = kvd_aof_txset_find(kvd_current_shard, txid);
     if (t != NULL) {
         t->asking = false;
         if (len > 0 && data[0] == '+')
-            kvd_aof_tx_acked(kvd_current_shard, r->txid, part);
+            kvd_aof_tx_acked(kvd_current_shard, txid, part);
     }
-    kvd_free(r);
+    kvd_free(txid);
 }
 
 static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -169,15 +173,8 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
         }
         t->asking = true;
         t->retry_ms = now + RETRY_MS;
-        for (int k = 0; k < t->nparts; k++) {
-            retry_t *r = kvd_calloc(1, sizeof(*r));
-            snprintf(r->txid, sizeof(r->txid), "%s", t->id);
-            kvd_buf_t payload = KVD_BUF_INIT;
-            kvd_arg_t argv[2] = {{(char *)"COMMIT", 6}, {t->id, strlen(t->id)}};
-            kvd_route_encode(&payload, 2, argv);
-            kvd_router_request(t->parts[k], 0, 0, KVD_MSG_TXCTL, &payload, on_retry_ack, r,
-                               t->parts[k]);
-        }
+        for (int k = 0; k < t->nparts; k++)
+            send_commit(t->parts[k], t->id, on_commit_ack, kvd_strdup(t->id));
     }
 }
 
