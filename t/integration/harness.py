@@ -92,6 +92,16 @@ class Kvd:
     def signal(self, signo):
         os.kill(self.proc.pid, signo)
 
+    def kill_worker(self, rng):
+        """SIGKILL a random worker (chosen by rng) and wait until the master
+        has started another and the port answers again."""
+        pids = self.worker_pids()
+        assert pids, "no worker to kill"
+        os.kill(rng.choice(pids), signal.SIGKILL)
+        assert wait_for(lambda: self.worker_pids() and self.worker_pids() != pids, 10), \
+            self.read_log()[-3000:]
+        assert wait_port(self.port, 10), self.read_log()[-2000:]
+
     def stop(self, timeout=15):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

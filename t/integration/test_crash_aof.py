@@ -20,7 +20,7 @@ import time
 import pytest
 import redis
 
-from harness import Kvd, wait_for, wait_port
+from harness import Kvd
 
 THREADS = 4
 ALWAYS_SECONDS = 55.0  # at most; stops after ALWAYS_KILLS
@@ -135,13 +135,8 @@ def test_always_worker_sigkill_loses_nothing(shards):
         while time.time() < deadline and kills < max_kills:
             time.sleep(rng.uniform(MIN_UPTIME, MAX_UPTIME))
             snaps = [w.snapshot() for w in writers]
-            pids = kvd.worker_pids()
-            assert pids, "no worker to kill"
-            os.kill(rng.choice(pids), signal.SIGKILL)
+            kvd.kill_worker(rng)
             kills += 1
-            assert wait_for(lambda: kvd.worker_pids() and kvd.worker_pids() != pids, 10), \
-                kvd.read_log()[-3000:]
-            assert wait_port(kvd.port, 10), kvd.read_log()[-2000:]
             for t, snap in enumerate(snaps):
                 losses += missing(kvd.port, t, snap, verified[t])
                 checked += snap[0] + len(snap[1]) + len(snap[2])

@@ -23,7 +23,7 @@ import time
 
 import redis
 
-from harness import Kvd, wait_for, wait_port
+from harness import Kvd
 
 SHARDS = 4
 ACCOUNTS = ["acct:%d" % i for i in range(16)]
@@ -182,13 +182,8 @@ def test_worker_sigkill_all_or_nothing():
         while time.time() < deadline and kills < KILLS:
             time.sleep(rng.uniform(MIN_UPTIME, MAX_UPTIME))
             before = [m.counts() for m in movers]
-            pids = kvd.worker_pids()
-            assert pids, "no worker to kill"
-            os.kill(rng.choice(pids), signal.SIGKILL)
+            kvd.kill_worker(rng)
             kills += 1
-            assert wait_for(lambda: kvd.worker_pids() and kvd.worker_pids() != pids, 10), \
-                kvd.read_log()[-3000:]
-            assert wait_port(kvd.port, 10), kvd.read_log()[-2000:]
             h, l, i = check(kvd.port, movers, before)
             half, lost, impossible = half + h, lost + l, impossible + i
     finally:
