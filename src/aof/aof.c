@@ -264,6 +264,7 @@ void kvd_aof_before_sleep(kvd_shard_t *s)
         bool sync = always || (a->force_sync && s->cfg->appendfsync != KVD_FSYNC_NO);
         bool work = a->main.buf.len > 0 || (sync && a->synced_size < a->size);
         int rc = work ? aof_flush(s, sync) : 0;
+        a->sync_failed = rc < 0 && sync;
         if (rc < 0 && always)
             drop_fed_clients(s);
         if (rc == 0) {
@@ -271,9 +272,20 @@ void kvd_aof_before_sleep(kvd_shard_t *s)
             aof_txset_synced(a);
         }
     } else {
+        a->sync_failed = false;
         aof_txset_synced(a); /* no file to wait for */
     }
     a->nfed = 0;
+}
+
+bool kvd_aof_sync_failed(const kvd_shard_t *s, kvd_buf_t *why)
+{
+    const kvd_aof_t *a = s->aof;
+    if (a == NULL || !a->sync_failed)
+        return false;
+    if (!kvd_aof_write_refused(s, why) && why != NULL)
+        kvd_buf_append_str(why, "MISCONF Errors writing to the AOF file");
+    return true;
 }
 
 bool kvd_aof_write_refused(const kvd_shard_t *s, kvd_buf_t *why)

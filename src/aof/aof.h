@@ -44,6 +44,12 @@ void kvd_aof_free(kvd_shard_t *s);
  */
 bool kvd_aof_write_refused(const kvd_shard_t *s, kvd_buf_t *why);
 
+/* True when this iteration's kvd_aof_before_sleep had to write and sync
+ * (appendfsync always, or a transaction's PREPARE or decision) and could
+ * not: the replies it was to cover must not acknowledge anything.  *why
+ * gets the MISCONF text as kvd_aof_write_refused gives it. */
+bool kvd_aof_sync_failed(const kvd_shard_t *s, kvd_buf_t *why);
+
 /* The "# Persistence" aof_* fields of INFO (after aof_enabled). */
 void kvd_aof_info(kvd_shard_t *s, kvd_buf_t *out);
 

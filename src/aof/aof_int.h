@@ -55,6 +55,7 @@ struct kvd_aof {
     bool tx_block;            /* its block began here */
     bool tx_prepared;         /* and was closed by PREPARE */
     bool force_sync;          /* sync this iteration whatever appendfsync says */
+    bool sync_failed;         /* this iteration's write or sync that had to happen failed */
     kvd_txrec_t *txset;       /* the committed set */
     size_t ntxset, txset_cap;
     char indoubt_id[KVD_TXID_MAX]; /* a prepared block at the end of the file */

@@ -341,13 +341,24 @@ void router_send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
     pe->held_tail = m;
 }
 
-static void release_held(int to)
+/* Send peer `to` the replies this iteration's AOF write covers.  When
+ * that write (or its sync) failed, they acknowledge nothing: each says
+ * MISCONF instead (its command's outcome is unknown, as for a local
+ * client whose connection is closed then; a PREPARE fails). */
+static void release_held(int to, kvd_buf_t *failed)
 {
     peer_t *pe = &R.peers[to];
     if (pe->held_head == NULL)
         return;
-    for (out_msg_t *m = pe->held_head; m != NULL; m = m->next)
+    for (out_msg_t *m = pe->held_head; m != NULL; m = m->next) {
+        if (failed != NULL) {
+            kvd_buf_clear(&m->payload);
+            kvd_reply_error(&m->payload, kvd_buf_cstr(failed));
+            kvd_ring_meta_t meta = m->cur.meta;
+            kvd_ring_cursor_init(&m->cur, &meta, m->payload.data, m->payload.len);
+        }
         pe->backlog += m->payload.len;
+    }
     if (pe->tail != NULL)
         pe->tail->next = pe->held_head;
     else
@@ -660,13 +671,16 @@ void kvd_router_after_aof(void)
         return;
     run_after_aof();
     uint8_t blocked[KVD_ROUTE_MAX_SHARDS];
+    kvd_buf_t why = KVD_BUF_INIT;
+    bool failed = kvd_aof_sync_failed(R.shard, &why);
     for (int p = 0; p < R.n; p++) {
         if (p == R.self)
             continue;
-        release_held(p);
+        release_held(p, failed ? &why : NULL);
         flush_peer(p);
         blocked[p] = R.peers[p].head != NULL;
     }
+    kvd_buf_free(&why);
     blocked[R.self] = 0;
     if (kvd_shm_sleep_prepare(kvd_router_shm, (unsigned)R.self, blocked)) {
         ev_idle_stop(R.loop, &R.idle_w);

@@ -18,6 +18,16 @@ static void send_ctl(kvd_xtx_t *tx, int to, const char *verb, kvd_router_reply_f
     xs_send_step(tx, to, KVD_MSG_TXCTL, &payload, to, fn);
 }
 
+/* A one-phase participant's answer: an error (its AOF could not sync
+ * its part) leaves the outcome unknown, and the client must hear it. */
+static void on_release(void *arg, int part, const char *data, size_t len)
+{
+    kvd_xtx_t *tx = arg;
+    if (len > 0 && data[0] == '-' && tx->fail.len == 0)
+        kvd_buf_append(&tx->fail, data, len);
+    xs_on_ack(arg, part, data, len);
+}
+
 /* At most one shard wrote: each participant commits on its own. */
 static void end_one_phase(kvd_xtx_t *tx)
 {
@@ -29,7 +39,7 @@ static void end_one_phase(kvd_xtx_t *tx)
             kvd_router_commit_self(tx->conn_id, NULL, 0);
         } else {
             kvd_buf_t none = KVD_BUF_INIT;
-            xs_send_step(tx, s, KVD_MSG_UNLOCK, &none, s, xs_on_ack);
+            xs_send_step(tx, s, KVD_MSG_UNLOCK, &none, s, on_release);
         }
     }
 }

@@ -220,6 +220,11 @@ START_TEST(disk_error_refuses_writes_then_recovers)
     kvd_buf_t why = KVD_BUF_INIT;
     ck_assert(kvd_aof_write_refused(th_shard, &why));
     ck_assert_str_eq(kvd_buf_cstr(&why), "MISCONF Errors writing to the AOF file: No space left on device");
+    kvd_buf_clear(&why);
+    /* The replies this iteration was to cover (peers' too) must not
+     * acknowledge anything. */
+    ck_assert(kvd_aof_sync_failed(th_shard, &why));
+    ck_assert_str_eq(kvd_buf_cstr(&why), "MISCONF Errors writing to the AOF file: No space left on device");
     kvd_buf_free(&why);
     ck_assert_ptr_nonnull(strstr(th_run("INFO", "persistence", NULL), "aof_last_write_status:err"));
     CHECK("$1\r\n1\r\n", "GET", "a"); /* reads go on */
@@ -236,6 +241,9 @@ START_TEST(disk_error_refuses_writes_then_recovers)
     th_advance_ms(1500);
     kvd_aof_cron(th_shard);
     ck_assert(!kvd_aof_write_refused(th_shard, NULL));
+    th_run("SET", "d", "4", NULL);
+    kvd_aof_before_sleep(th_shard);
+    ck_assert(!kvd_aof_sync_failed(th_shard, NULL));
     ck_assert_ptr_nonnull(strstr(th_run("INFO", "persistence", NULL), "aof_last_write_status:ok"));
     ck_assert_ptr_nonnull(strstr(aof_slurp(NULL), "$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"));
 }
