@@ -438,10 +438,12 @@ static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
         txpart_handle_abort(from, h);
         return;
     }
-    if ((h->kind & (KVD_MSG_TXSTEP | KVD_MSG_PULL)) && !txpart_holds(from, h->conn_id)) {
+    if ((h->kind & KVD_MSG_TXSTEP) && !txpart_holds(from, h->conn_id)) {
         /* A step of a transaction that does not hold us: sent to our
          * previous incarnation, which died holding it (the coordinator
-         * fails it).  Running it here would apply half a transaction. */
+         * fails it).  Running it here would apply half a transaction.
+         * (A PULL only reads: SORT's BY and GET keys are pulled from
+         * shards the transaction could not know to lock.) */
         kvd_log_notice("router: a step from worker %d for a transaction that does not hold "
                        "this shard; refused", from);
         kvd_buf_t reply = KVD_BUF_INIT;
