@@ -100,7 +100,11 @@ static void find_members(kvd_xtx_t *tx, const uint8_t *watching)
             continue;
         kvd_route_t rt;
         kvd_route_plan(&probe, &rt);
-        if (rt.kind == KVD_ROUTE_FANOUT && !rt.by_key)
+        const kvd_arg_t *pat;
+        bool sort_patterns = kvd_route_sort_patterns(&probe, &pat, 1) > 0;
+        /* SORT's BY/GET keys are known only once its elements are: hold
+         * every shard, so that what it reads there is one snapshot. */
+        if ((rt.kind == KVD_ROUTE_FANOUT && !rt.by_key) || sort_patterns)
             memset(tx->member, 1, (size_t)tx->nshards);
         else if (rt.kind == KVD_ROUTE_SCAN)
             tx->member[rt.shard] = 1;
