@@ -130,6 +130,10 @@ typedef struct xs_opts {
     int fsync; /* kvd_fsync_t, or -1: the seed chooses */
     int shards; /* 0: the seed chooses (2..5) */
     bool verbose;
+    /* Model src/event/router.c as it is: a peer's reply (PREPARED, the
+     * answer to UNLOCK or COMMIT) leaves after the loop's AOF write even
+     * when that write or fsync failed. */
+    bool lax_replies;
 } xs_opts_t;
 
 typedef struct xs_stats {

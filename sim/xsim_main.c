@@ -3,7 +3,8 @@
  * through crashes, from a seed (see xsim.h).
  *
  *   sim/kvd-sim-xshard --seed N [--steps M] [--shards K]
- *                      [--appendfsync always|everysec|no] [--faults none|all] [-v]
+ *                      [--appendfsync always|everysec|no] [--faults none|all]
+ *                      [--lax-replies] [-v]
  *
  * The last line is the trace hash: the same seed gives the same hash.
  */
@@ -24,10 +25,14 @@ static xsim_t *g_x; /* for the abort handler */
 
 static void print_replay(const xsim_t *x, FILE *out)
 {
-    fprintf(out, "replay: sim/kvd-sim-xshard --seed %llu --steps %llu --faults %s%s%s\n",
+    fprintf(out, "replay: sim/kvd-sim-xshard --seed %llu --steps %llu --faults %s",
             (unsigned long long)x->o.seed, (unsigned long long)x->o.steps,
-            x->o.faults ? "all" : "none", x->o.fsync >= 0 ? " --appendfsync " : "",
-            x->o.fsync >= 0 ? fsync_names[x->o.fsync] : "");
+            x->o.faults ? "all" : "none");
+    if (x->o.fsync >= 0)
+        fprintf(out, " --appendfsync %s", fsync_names[x->o.fsync]);
+    if (x->o.shards > 0)
+        fprintf(out, " --shards %d", x->o.shards);
+    fprintf(out, "%s\n", x->o.lax_replies ? " --lax-replies" : "");
 }
 
 void xs_fail(xsim_t *x, const char *fmt, ...)
@@ -73,7 +78,7 @@ static void on_abort(int sig)
 static void usage(void)
 {
     fprintf(stderr, "usage: kvd-sim-xshard [--seed N] [--steps M] [--shards 2-5]"
-                    " [--appendfsync always|everysec|no] [--faults none|all] [-v]\n");
+                    " [--appendfsync always|everysec|no] [--faults none|all] [--lax-replies] [-v]\n");
     exit(2);
 }
 
@@ -95,6 +100,8 @@ static void parse_opts(int argc, char **argv, xs_opts_t *o)
         bool more = i + 1 < argc;
         if (strcmp(a, "-v") == 0)
             o->verbose = true;
+        else if (strcmp(a, "--lax-replies") == 0)
+            o->lax_replies = true;
         else if (strcmp(a, "--seed") == 0 && more)
             o->seed = parse_u64(argv[++i]);
         else if (strcmp(a, "--steps") == 0 && more)
