@@ -435,11 +435,13 @@ bool xs_doubt_step(xsim_t *x)
         xs_flush(x, coord);
         return true;
     }
+    /* A participant restarted after preparing: no commit now.  (A one
+     * phase block torn between its EXEC and its COMMIT reads as prepared
+     * too: its transaction is lost already, and ABORT is right.) */
     xs_tx_t *t = active_tx(x, id);
-    if (rec == NULL && t != NULL) {
-        KVD_ASSERT(t->phase == TX_WRITING || t->phase == TX_PREPARING);
-        t->failed = true; /* a participant restarted after preparing: no commit now */
-    }
+    KVD_ASSERT(rec != NULL || t == NULL || t->phase != TX_DECIDED);
+    if (rec == NULL && t != NULL && t->phase != TX_ONE_PHASE)
+        t->failed = true;
     if (rec != NULL)
         commit_here(x, p), xs_flush(x, p);
     else
