@@ -6,7 +6,8 @@
  *                      [--appendfsync always|everysec|no] [--faults none|all]
  *                      [--lax-replies] [-v]
  *
- * The last line is the trace hash: the same seed gives the same hash.
+ * --faults none: no disk faults and no crash but the final one.  The last
+ * line is the trace hash: the same seed gives the same hash.
  */
 #include <signal.h>
 #include <stdarg.h>
