@@ -201,8 +201,8 @@ static void decided_step(xsim_t *x, xs_tx_t *t)
     kvd_txrec_t *rec = kvd_aof_txset_find(xs_on(x, l->coord), l->id);
     if (rec == NULL)
         xs_fail(x, "%s: the coordinator forgot its decision before it was durable", l->id);
-    if (!rec->durable && !xs_flush(x, l->coord))
-        return;
+    if (!rec->durable)
+        xs_flush(x, l->coord); /* the loop goes round: the sync is retried */
     if (!rec->durable)
         return;
     l->acked = true;
