@@ -98,7 +98,8 @@ typedef struct xs_txlog {
     int nops[XS_MAX_SHARDS];
     xs_op_t ops[XS_MAX_SHARDS][XS_MAX_OPS];
     bool two_phase;
-    bool acked; /* the client's reply left */
+    bool acked;     /* the client's reply left */
+    bool forgotten; /* every participant acknowledged: its coordinator forgot it */
 } xs_txlog_t;
 
 typedef enum { TX_WRITING, TX_PREPARING, TX_DECIDED, TX_ONE_PHASE } xs_phase_t;
@@ -205,6 +206,8 @@ void xs_peer_reset(xsim_t *x, int i);
 bool xs_quiet(const xsim_t *x);
 
 /* xsim_check.c */
+/* The transaction with this id, or NULL. */
+xs_txlog_t *xs_log_find(xsim_t *x, const char *id);
 void xs_check(xsim_t *x, bool strict);
 /* The policy promises this acknowledged transaction survives crashes. */
 bool xs_promised(const xsim_t *x, const xs_txlog_t *t);

@@ -408,7 +408,11 @@ bool xs_ack_step(xsim_t *x)
         TRACE(x, "#%llu ack %s s%d -> s%d lost (restarted)", STEP(x), a.id, a.part, a.coord);
         return true;
     }
-    kvd_aof_tx_acked(xs_on(x, a.coord), a.id, a.part);
+    kvd_shard_t *coord = xs_on(x, a.coord);
+    kvd_aof_tx_acked(coord, a.id, a.part);
+    xs_txlog_t *l = xs_log_find(x, a.id);
+    if (l != NULL && kvd_aof_txset_find(coord, a.id) == NULL)
+        l->forgotten = true;
     xs_flush(x, a.coord);
     x->st.acks++;
     TRACE(x, "#%llu ack %s s%d -> s%d", STEP(x), a.id, a.part, a.coord);
