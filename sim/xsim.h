@@ -199,6 +199,8 @@ bool xs_ack_step(xsim_t *x);
 bool xs_doubt_step(xsim_t *x);
 /* One shard, or all, crash and restart. */
 void xs_crash_step(xsim_t *x);
+/* Maybe a shard whose disk is failing crashes (its page cache survives). */
+bool xs_crash_failing(xsim_t *x);
 /* Shard i restarted: its coordinator's transactions are gone, its
  * participants learn it (xshard.h: peer reset). */
 void xs_peer_reset(xsim_t *x, int i);

@@ -186,6 +186,8 @@ static void step(xsim_t *x, uint64_t crash_one_in)
     if (!x->healing && crash_one_in > 0 && sim_rng_one_in(r, crash_one_in)) {
         xs_crash_step(x);
         done = true;
+    } else if (!x->healing && crash_one_in > 0 && xs_crash_failing(x)) {
+        done = true;
     } else if (pick < 12 && !x->healing) {
         xs_start_tx(x);
         done = true;

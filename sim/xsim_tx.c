@@ -497,6 +497,23 @@ void xs_peer_reset(xsim_t *x, int i)
     }
 }
 
+/* BUGGIFY: a worker whose disk is failing dies (killed by an operator or
+ * a watchdog): its page cache keeps what its failed fsyncs did not sync. */
+bool xs_crash_failing(xsim_t *x)
+{
+    for (int i = 0; i < x->n; i++) {
+        const kvd_aof_t *a = x->shards[i].sh->aof;
+        if ((a->write_err == 0 && a->fsync_err == 0) || !sim_rng_one_in(&x->rng, 8))
+            continue;
+        TRACE(x, "#%llu CRASH s%d, its disk failing", STEP(x), i);
+        xs_crash(x, i, false);
+        xs_shard_start(x, i);
+        xs_peer_reset(x, i);
+        return true;
+    }
+    return false;
+}
+
 void xs_crash_step(xsim_t *x)
 {
     sim_rng_t *r = &x->rng;
