@@ -22,7 +22,12 @@
  * records are lost) or, unless appendfsync is no, a power loss of that
  * shard's disk (unsynced bytes lost or torn, sim_disk.h).  Under "no" the
  * protocol promises nothing across a power loss (PREPARE and COMMIT are
- * not synced), so such runs only see process crashes.
+ * not synced), so such runs only see process crashes.  A worker whose
+ * disk is failing (a write or fsync error) may also die, page cache kept.
+ *
+ * --lax-replies models src/event/router.c as it is, where a peer's reply
+ * leaves after the loop's AOF write even when that write or fsync failed;
+ * by default a reply waits until its records are on disk (xs_flush).
  *
  * An abort on a live participant is modelled by what txpart.c does when
  * its undo cannot replay: write ABORT, flush, and restart the worker from
