@@ -18,13 +18,25 @@ sim_kvd_sim_SOURCES = \
 sim_kvd_sim_CFLAGS = $(AM_CFLAGS)
 sim_kvd_sim_LDADD = $(KVD_LIBS)
 
-TESTS += sim/run-seeds.sh
-EXTRA_DIST += sim/run-seeds.sh
+# Cross-shard transactions through crashes, on several shards (xsim.h).
+check_PROGRAMS += sim/kvd-sim-xshard
+sim_kvd_sim_xshard_SOURCES = \
+	sim/xsim.h sim/xsim_main.c sim/xsim_shard.c sim/xsim_tx.c sim/xsim_check.c \
+	sim/sim_env.h sim/sim_env.c \
+	sim/sim_disk.h sim/sim_disk.c \
+	sim/sim_fork.c \
+	sim/trace.h sim/trace.c
+sim_kvd_sim_xshard_CFLAGS = $(AM_CFLAGS)
+sim_kvd_sim_xshard_LDADD = $(KVD_LIBS)
+
+TESTS += sim/run-seeds.sh sim/run-xshard-seeds.sh
+EXTRA_DIST += sim/run-seeds.sh sim/run-xshard-seeds.sh
 
 # More seeds on demand: make sim SEEDS=10000
 SEEDS ?= 50
-sim: sim/kvd-sim
+sim: sim/kvd-sim sim/kvd-sim-xshard
 	KVD_TOP_BUILDDIR='$(abs_top_builddir)' SEEDS='$(SEEDS)' $(SHELL) $(srcdir)/sim/run-seeds.sh
+	KVD_TOP_BUILDDIR='$(abs_top_builddir)' SEEDS='$(SEEDS)' $(SHELL) $(srcdir)/sim/run-xshard-seeds.sh
 .PHONY: sim
 
 # The linearizability checker, tested on its own.

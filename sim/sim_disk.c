@@ -317,6 +317,12 @@ void sim_disk_crash(sim_disk_t *d)
     d->st.crashes++;
 }
 
+void sim_disk_set_faults(sim_disk_t *d, bool faults)
+{
+    d->faults = faults;
+    d->full_until_us = 0;
+}
+
 bool sim_disk_failing(const sim_disk_t *d, const char *path)
 {
     int i = name_find(&d->cur, path);

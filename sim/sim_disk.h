@@ -33,6 +33,8 @@ sim_disk_t *sim_disk_attach(sim_env_t *se, bool faults);
 void sim_disk_free(sim_disk_t *d);
 /* Power loss: every handle is gone, unsynced bytes are kept or lost as above. */
 void sim_disk_crash(sim_disk_t *d);
+/* Turn the BUGGIFY faults on or off (a run's healing phase ends them). */
+void sim_disk_set_faults(sim_disk_t *d, bool faults);
 /* An injected error hit the file named path since its last good fsync:
  * kvd may refuse writes (MISCONF) now. */
 bool sim_disk_failing(const sim_disk_t *d, const char *path);

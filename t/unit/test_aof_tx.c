@@ -9,6 +9,7 @@
  */
 #include "aof_fixture.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 /* One record: KVDTX verb txid [parts]. */
@@ -135,6 +136,33 @@ START_TEST(committed_set_replayed_until_forgotten)
 }
 END_TEST
 
+static int (*real_sync)(kvd_env_t *, int);
+static int failing_sync(kvd_env_t *env, int fh)
+{
+    KVD_UNUSED(env), KVD_UNUSED(fh);
+    return -EIO;
+}
+
+/* What replay reads may be in the page cache only (the worker died after
+ * a failed fsync): a decision read there counts as durable only once a
+ * sync succeeds, since participants commit on it. */
+START_TEST(replayed_decision_durable_only_once_synced)
+{
+    aof_append_raw(tx("COMMIT", "0.a.1", "1"));
+    real_sync = th_env.file_sync;
+    th_env.file_sync = failing_sync;
+    ck_assert_int_eq(aof_restart(), 0);
+    kvd_txrec_t *t = kvd_aof_txset_find(th_shard, "0.a.1");
+    ck_assert_ptr_nonnull(t);
+    ck_assert(!t->durable);
+    kvd_aof_before_sleep(th_shard);
+    ck_assert(!kvd_aof_txset_find(th_shard, "0.a.1")->durable);
+    th_env.file_sync = real_sync;
+    kvd_aof_before_sleep(th_shard);
+    ck_assert(kvd_aof_txset_find(th_shard, "0.a.1")->durable);
+}
+END_TEST
+
 /* The writer: a block while the lock is held, PREPARE, COMMIT with parts. */
 START_TEST(writer_marks_blocks_and_rewrite_keeps_the_set)
 {
@@ -206,6 +234,7 @@ int main(void)
     tcase_add_test(tc, in_doubt_until_the_coordinator_aborts);
     tcase_add_test(tc, own_block_without_commit_is_aborted);
     tcase_add_test(tc, committed_set_replayed_until_forgotten);
+    tcase_add_test(tc, replayed_decision_durable_only_once_synced);
     tcase_add_test(tc, writer_marks_blocks_and_rewrite_keeps_the_set);
     tcase_add_test(tc, misplaced_records_are_corruption);
     tcase_add_test(tc, other_transaction_inside_a_block_is_corruption);
