@@ -25,9 +25,10 @@
  * not synced), so such runs only see process crashes.  A worker whose
  * disk is failing (a write or fsync error) may also die, page cache kept.
  *
- * --lax-replies models src/event/router.c as it is, where a peer's reply
- * leaves after the loop's AOF write even when that write or fsync failed;
- * by default a reply waits until its records are on disk (xs_flush).
+ * --lax-replies models src/event/router.c as it was, where a peer's reply
+ * left after the loop's AOF write even when that write or fsync failed
+ * (it now says MISCONF then); by default a reply counts only once its
+ * records are on disk (xs_flush).
  *
  * An abort on a live participant is modelled by what txpart.c does when
  * its undo cannot replay: write ABORT, flush, and restart the worker from
