@@ -108,10 +108,18 @@ static bool refused_by_disk_error(kvd_client_t *c, const kvd_command_t *cmd)
 
 void kvd_dispatch(kvd_client_t *c)
 {
+    uint64_t clock = 0;
+    kvd_dispatch_batched(c, &clock);
+}
+
+void kvd_dispatch_batched(kvd_client_t *c, uint64_t *clock)
+{
     KVD_ASSERT(c->argc > 0);
     KVD_ASSERT(c->reply != NULL);
     kvd_shard_t *shard = c->shard;
     size_t mark = c->reply->len;
+    uint64_t start = *clock;
+    *clock = 0;
     c->cmd = NULL;
     kvd_command_t *cmd = resolve(c);
     if (cmd == NULL || refused_by_disk_error(c, cmd)) {
@@ -122,9 +130,12 @@ void kvd_dispatch(kvd_client_t *c)
     if (kvd_multi_queue_if_open(c))
         return;
     uint64_t dirty_before = shard->dirty;
-    uint64_t start = shard->env->mono_us(shard->env);
+    if (start == 0)
+        start = shard->env->mono_us(shard->env);
     cmd->proc(c);
-    uint64_t elapsed = shard->env->mono_us(shard->env) - start;
+    uint64_t end = shard->env->mono_us(shard->env);
+    uint64_t elapsed = end >= start ? end - start : 0;
+    *clock = end;
     cmd->calls++;
     cmd->usec += elapsed;
     shard->stats.total_commands_processed++;
@@ -151,5 +162,6 @@ void kvd_dispatch(kvd_client_t *c)
         kvd_blocking_after_write(shard, c);
         if (shard->in_exec == 0)
             kvd_blocking_serve(shard);
+        *clock = 0; /* other clients' commands ran: not the next one's time */
     }
 }

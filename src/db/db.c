@@ -107,7 +107,8 @@ int64_t kvd_db_now_ms(kvd_db_t *db)
 
 uint32_t kvd_db_lru_now(kvd_db_t *db)
 {
-    return (uint32_t)((kvd_env_now_ms(db->env) / 1000) & LRU_MAX);
+    /* Seconds: the coarse clock is plenty, and every read and write asks. */
+    return (uint32_t)((kvd_env_coarse_ms(db->env) / 1000) & LRU_MAX);
 }
 
 uint64_t kvd_entry_idle_seconds(kvd_db_t *db, const kvd_entry_t *e)
@@ -126,8 +127,12 @@ void kvd_db_touch(kvd_db_t *db, kvd_entry_t *e)
 
 void kvd_db_op_begin(kvd_db_t *db)
 {
-    db->last_work = kvd_dict_rehash_step(&db->space.keys, 1);
-    db->last_work += kvd_dict_rehash_step(&db->space.expires, 1);
+    db->last_work = 0;
+    /* Checked here: almost always false, and cheaper than the calls. */
+    if (kvd_unlikely(db->space.keys.rehashing))
+        db->last_work = kvd_dict_rehash_step(&db->space.keys, 1);
+    if (kvd_unlikely(db->space.expires.rehashing))
+        db->last_work += kvd_dict_rehash_step(&db->space.expires, 1);
 }
 
 /*

@@ -183,7 +183,8 @@ static void process_input(kvd_conn_t *conn)
         .max_multibulk_len = INT_MAX,
         .max_inline_len = 64 * 1024,
     };
-    bool routed = kvd_router_active();
+    bool routed = kvd_router_active(), stamped = false;
+    uint64_t clock = 0; /* kvd_dispatch_batched */
     if (routed && !kvd_conn_run_held(conn))
         return; /* still waiting for earlier replies */
     for (int i = 0; i < COMMANDS_PER_READ; i++) {
@@ -213,11 +214,14 @@ static void process_input(kvd_conn_t *conn)
          * bytes and everything pipelined after them. */
         c->qbuf_len = conn->query.len - (conn->qstart - conn->parser.consumed);
         c->qbuf_free = conn->query.cap - conn->query.len;
-        c->last_interaction_ms = kvd_env_now_ms(shard->env);
+        if (!stamped) { /* one clock read per batch: its commands arrived together */
+            c->last_interaction_ms = kvd_env_now_ms(shard->env);
+            stamped = true;
+        }
         if (routed)
             kvd_conn_route(conn); /* may hold it for later */
         else
-            kvd_dispatch(c);
+            kvd_dispatch_batched(c, &clock);
         c->argc = 0;
         c->argv = NULL;
     }
