@@ -253,6 +253,23 @@ void kvd_db_replace_entry(kvd_db_t *db, const kvd_dict_pos_t *pos, kvd_entry_t *
     kvd_entry_free(old);
 }
 
+/*
+ * Whether old (carrying the same key) holds an inline string value that v
+ * would replace byte for byte in the same allocation: what
+ * kvd_entry_size(old) == kvd_entry_size_for(klen, v) with no external
+ * part says, in a few loads (every SET over an existing key asks).
+ */
+static inline bool same_inline_size(const kvd_entry_t *old, const kvd_value_spec_t *v)
+{
+    if (entry_type_bits(old) != KVD_TYPE_STRING || v->type != KVD_TYPE_STRING)
+        return false;
+    unsigned enc = entry_enc_bits(old);
+    if (enc == KVD_ENC_EMBSTR)
+        return v->enc == KVD_ENC_EMBSTR && entry_valuep((kvd_entry_t *)old)[0] == v->len;
+    /* An int holds 8 bytes; so would a RAW pointer, but RAW owns a buffer. */
+    return enc == KVD_ENC_INT && v->enc == KVD_ENC_INT;
+}
+
 /* Create or overwrite key with the value v.  An existing entry whose value
  * is inline and needs exactly the same bytes is rewritten in place (the
  * common SET-over-SET and INCR cases): no allocation, no relinking. */
@@ -272,10 +289,11 @@ static kvd_entry_t *store(kvd_db_t *db, const char *key, size_t klen, const kvd_
     if (old == NULL) {
         e = kvd_entry_new(key, klen, v, lru);
         kvd_dict_insert(&db->space.keys, h, &e->node);
-    } else if (!kvd_entry_has_external(old) &&
-               kvd_entry_size(old) == kvd_entry_size_for(klen, v)) {
+    } else if (same_inline_size(old, v)) {
         if (entry_volatile(old) && !keep_ttl)
             kvd_expire_remove(db, old, h);
+        KVD_DEBUG_ASSERT(!kvd_entry_has_external(old) &&
+                         kvd_entry_size(old) == kvd_entry_size_for(klen, v));
         kvd_entry_rewrite(old, v, lru);
         e = old;
     } else {

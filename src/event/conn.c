@@ -154,7 +154,8 @@ static bool flush_output(kvd_conn_t *conn)
     conn->out.len = conn->out_sent = 0;
     c->obuf_len = 0;
     kvd_buf_shrink(&conn->out, KVD_CONN_KEEP_BUF);
-    ev_io_stop(conn->loop, &conn->wio);
+    if (ev_is_active(&conn->wio))
+        ev_io_stop(conn->loop, &conn->wio);
     if (c->flags & (KVD_CLIENT_CLOSE_AFTER_REPLY | KVD_CLIENT_CLOSE_ASAP)) {
         kvd_conn_close(conn, "closed after reply");
         return false;
@@ -214,8 +215,8 @@ static void process_input(kvd_conn_t *conn)
          * bytes and everything pipelined after them. */
         c->qbuf_len = conn->query.len - (conn->qstart - conn->parser.consumed);
         c->qbuf_free = conn->query.cap - conn->query.len;
-        if (!stamped) { /* one clock read per batch: its commands arrived together */
-            c->last_interaction_ms = kvd_env_now_ms(shard->env);
+        if (!stamped) { /* once per batch: its commands arrived together */
+            c->last_interaction_ms = kvd_env_coarse_ms(shard->env); /* idle seconds */
             stamped = true;
         }
         if (routed)

@@ -615,27 +615,40 @@ static bool parse_whole(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t 
     return true;
 }
 
-kvd_resp_status_t kvd_resp_parse(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
-                                 const kvd_resp_limits_t *limits)
+/* Everything but a whole command on the hot path: kept out of line so the
+ * fast path's caller does not pay for its registers. */
+static __attribute__((noinline)) kvd_resp_status_t
+parse_general(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
+              const kvd_resp_limits_t *limits)
 {
-    KVD_ASSERT(p != NULL && argv != NULL && limits != NULL);
-    KVD_ASSERT(buf != NULL || len == 0);
-    KVD_ASSERT(limits->max_multibulk_len <= INT_MAX);
-    p->want = 0;
     if (kvd_unlikely(p->kind == KIND_FAILED))
         return KVD_RESP_ERROR;
     if (p->kind == KIND_UNKNOWN) {
         if (len == 0)
             return KVD_RESP_AGAIN;
         argv->argc = 0;
-        if (buf[0] == '*' && parse_whole(p, buf, len, argv, limits))
-            return KVD_RESP_OK;
         p->kind = buf[0] == '*' ? KIND_MULTIBULK : KIND_INLINE;
     }
+    KVD_ASSERT(limits->max_multibulk_len <= INT_MAX);
     KVD_ASSERT(p->pos <= len); /* the caller kept the bytes of this command */
     kvd_resp_status_t st = p->kind == KIND_MULTIBULK ? parse_multibulk(p, buf, len, argv, limits)
                                                      : parse_inline(p, buf, len, argv, limits);
     KVD_ASSERT(st != KVD_RESP_OK || (p->consumed > 0 && p->consumed <= len));
     KVD_ASSERT(st != KVD_RESP_AGAIN || p->want == 0 || p->want > len);
     return st;
+}
+
+kvd_resp_status_t kvd_resp_parse(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
+                                 const kvd_resp_limits_t *limits)
+{
+    KVD_ASSERT(buf != NULL || len == 0);
+    p->want = 0;
+    if (p->kind == KIND_UNKNOWN && len > 0 && buf[0] == '*') {
+        argv->argc = 0;
+        if (parse_whole(p, buf, len, argv, limits)) {
+            KVD_DEBUG_ASSERT(p->consumed > 0 && p->consumed <= len);
+            return KVD_RESP_OK;
+        }
+    }
+    return parse_general(p, buf, len, argv, limits);
 }
