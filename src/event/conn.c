@@ -185,7 +185,7 @@ static void process_input(kvd_conn_t *conn)
         .max_inline_len = 64 * 1024,
     };
     bool routed = kvd_router_active(), stamped = false;
-    uint64_t clock = 0; /* kvd_dispatch_batched */
+    kvd_dispatch_run_t run = {NULL, 0}; /* kvd_dispatch_batched */
     if (routed && !kvd_conn_run_held(conn))
         return; /* still waiting for earlier replies */
     for (int i = 0; i < COMMANDS_PER_READ; i++) {
@@ -222,10 +222,11 @@ static void process_input(kvd_conn_t *conn)
         if (routed)
             kvd_conn_route(conn); /* may hold it for later */
         else
-            kvd_dispatch_batched(c, &clock);
+            kvd_dispatch_batched(c, &run);
         c->argc = 0;
         c->argv = NULL;
     }
+    kvd_dispatch_run_end(shard, &run);
     if (conn->qstart > 0) {
         kvd_buf_consume(&conn->query, conn->qstart);
         conn->qstart = 0;
