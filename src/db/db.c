@@ -322,6 +322,15 @@ kvd_entry_t *kvd_db_set_int(kvd_db_t *db, const char *key, size_t klen, int64_t 
     return store(db, key, klen, &v, flags);
 }
 
+void kvd_db_rewrite_int(kvd_db_t *db, kvd_entry_t *e, int64_t num)
+{
+    KVD_ASSERT(entry_type_bits(e) == KVD_TYPE_STRING);
+    KVD_ASSERT(entry_enc_bits(e) == KVD_ENC_INT);
+    kvd_value_spec_t v = {.type = KVD_TYPE_STRING, .enc = KVD_ENC_INT, .num = num};
+    kvd_entry_rewrite(e, &v, kvd_db_lru_now(db)); /* the volatile bit stays */
+    kvd_db_after_mutation(db);
+}
+
 kvd_entry_t *kvd_db_set_ptr(kvd_db_t *db, const char *key, size_t klen, kvd_type_t type,
                             kvd_encoding_t enc, void *ptr, int flags)
 {
