@@ -1,119 +1,204 @@
 #!/bin/bash
 # docker/run-benchmarks.sh - kvd against redis-server, same machine, same run.
 #
-# Local mode (the default; this is what runs where there is no Docker
+# Local mode (-m local, the default; what runs where there is no Docker
 # engine): starts Debian's redis-server and kvd (shards: 1), each pinned to
 # the same single core with taskset, runs redis-benchmark pinned to another
-# core, alternates the servers run by run, and prints for each server, test
-# and pipeline depth the median over the runs of
+# core.  Docker mode (-m docker): brings up docker/compose.yaml (kvd built
+# from this tree and redis:7.0, the same cpuset, CPU and memory limits) and
+# runs redis-benchmark in its bench container, pinned to another core.
+# Either way the servers alternate run by run, and the script prints for
+# each server, test and pipeline depth the median over the runs of
 #   - requests per second,
 #   - p50 and p99 latency (ms),
-#   - server CPU time per request (utime+stime of the server's whole
-#     process tree, from /proc, divided by the requests),
-# followed by kvd/redis ratios.
+#   - server CPU time per request: on-CPU time of the server's whole process
+#     tree (local: /proc/PID/task/*/schedstat of every process, nanoseconds,
+#     user + system; docker: the container cgroup's cpu.stat) divided by the
+#     requests,
+# followed by kvd/redis ratios.  P 1 runs -n requests, deeper pipelines -N.
 #
-# Usage: docker/run-benchmarks.sh [-b KVD_BIN] [-r RUNS] [-n REQUESTS]
-#            [-t TESTS] [-P "1 16 64"] [-c CLIENTS] [-s SERVER_CPU] [-C CLIENT_CPU]
+# Usage: docker/run-benchmarks.sh [-m local|docker] [-b KVD_BIN] [-r RUNS]
+#            [-n REQUESTS_P1] [-N REQUESTS_PIPELINED] [-t TESTS] [-P "1 16 64"]
+#            [-c CLIENTS] [-s SERVER_CPU] [-C CLIENT_CPU]
 set -euo pipefail
 
-KVD_BIN="${KVD_BIN:-$(cd "$(dirname "$0")/.." && pwd)/kvd}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+MODE=local
+KVD_BIN="${KVD_BIN:-$(cd "$HERE/.." && pwd)/kvd}"
 RUNS=3
 REQUESTS=200000
+REQUESTS_PIPELINED=2000000
 TESTS="set,get,incr,lpush,hset,zadd,mset"
 PIPELINES="1 16 64"
 CLIENTS=50
 SERVER_CPU=0
 CLIENT_CPU=1
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
-while getopts "b:r:n:t:P:c:s:C:h" opt; do
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while getopts "m:b:r:n:N:t:P:c:s:C:h" opt; do
     case "$opt" in
-    b) KVD_BIN="$OPTARG" ;; r) RUNS="$OPTARG" ;; n) REQUESTS="$OPTARG" ;;
+    m) MODE="$OPTARG" ;; b) KVD_BIN="$OPTARG" ;; r) RUNS="$OPTARG" ;;
+    n) REQUESTS="$OPTARG" ;; N) REQUESTS_PIPELINED="$OPTARG" ;;
     t) TESTS="$OPTARG" ;; P) PIPELINES="$OPTARG" ;; c) CLIENTS="$OPTARG" ;;
     s) SERVER_CPU="$OPTARG" ;; C) CLIENT_CPU="$OPTARG" ;; h) usage 0 ;; *) usage 1 ;;
     esac
 done
-for tool in redis-server redis-benchmark redis-cli taskset; do
+case "$MODE" in
+local) NEED="redis-server redis-benchmark redis-cli taskset" ;;
+docker) NEED="docker" ;;
+*) echo "run-benchmarks: -m local or -m docker" >&2; exit 1 ;;
+esac
+for tool in $NEED; do
     command -v "$tool" >/dev/null || { echo "run-benchmarks: $tool is required" >&2; exit 1; }
 done
-[ -x "$KVD_BIN" ] || { echo "run-benchmarks: no kvd binary at $KVD_BIN (use -b)" >&2; exit 1; }
+if [ "$MODE" = local ] && [ ! -x "$KVD_BIN" ]; then
+    echo "run-benchmarks: no kvd binary at $KVD_BIN (use -b)" >&2
+    exit 1
+fi
 
 WORK="$(mktemp -d /tmp/kvd-bench.XXXXXX)"
 KVD_PORT=$((20000 + RANDOM % 10000))
 REDIS_PORT=$((KVD_PORT + 1))
-KVD_PID="" REDIS_PID=""
+KVD_PID="" REDIS_PID="" COMPOSE_UP=0
+COMPOSE=(docker compose -f "$HERE/compose.yaml" -p kvd-bench)
 cleanup() {
     [ -n "$KVD_PID" ] && kill "$KVD_PID" 2>/dev/null && wait "$KVD_PID" 2>/dev/null
     [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+    [ "$COMPOSE_UP" = 1 ] && "${COMPOSE[@]}" down >/dev/null 2>&1
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-wait_ping() {
-    for _ in $(seq 100); do
-        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    echo "run-benchmarks: server on port $1 did not answer" >&2
-    exit 1
+# ---- the two modes: run a client tool against a server, read its CPU ----
+
+# cli SERVER ARGS...: redis-cli against kvd or redis.
+cli() {
+    local s="$1"
+    shift
+    if [ "$MODE" = docker ]; then
+        "${COMPOSE[@]}" exec -T bench redis-cli -h "$s" -p 6379 "$@"
+    else
+        local port="$KVD_PORT"
+        [ "$s" = redis ] && port="$REDIS_PORT"
+        redis-cli -p "$port" "$@"
+    fi
 }
 
-start_servers() {
-    printf 'listen: ["127.0.0.1:%s"]\nshards: 1\ndir: %s\nlog:\n  file: %s/kvd.log\n' \
-        "$KVD_PORT" "$WORK" "$WORK" >"$WORK/kvd.yaml"
-    taskset -c "$SERVER_CPU" "$KVD_BIN" -c "$WORK/kvd.yaml" &
-    KVD_PID=$!
-    taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
-        --appendonly no --daemonize no --dir "$WORK" --logfile "$WORK/redis.log" &
-    REDIS_PID=$!
-    wait_ping "$KVD_PORT"
-    wait_ping "$REDIS_PORT"
+# bench SERVER ARGS...: redis-benchmark on the client core.
+bench() {
+    local s="$1"
+    shift
+    if [ "$MODE" = docker ]; then
+        "${COMPOSE[@]}" exec -T bench redis-benchmark -h "$s" -p 6379 "$@"
+    else
+        local port="$KVD_PORT"
+        [ "$s" = redis ] && port="$REDIS_PORT"
+        taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" "$@"
+    fi
 }
 
-# CPU ticks (utime+stime) of a process and all its children, from /proc.
-tree_ticks() {
-    local pids="$1" total=0 p
-    pids="$pids $(pgrep -P "$1" | tr '\n' ' ')"
-    for p in $pids; do
-        [ -r "/proc/$p/stat" ] || continue
+# On-CPU nanoseconds of one process, all its threads (schedstat), or from
+# the utime+stime ticks of /proc/PID/stat where schedstat is missing.
+proc_cpu_ns() {
+    local p="$1" t total=0
+    if compgen -G "/proc/$p/task/*/schedstat" >/dev/null; then
+        for t in /proc/"$p"/task/*/schedstat; do
+            total=$((total + $(awk '{print $1}' "$t" 2>/dev/null || echo 0)))
+        done
+        echo "$total"
+    elif [ -r "/proc/$p/stat" ]; then
         # Fields 14 and 15 after the ")" that ends the command name.
-        total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+        sed 's/.*) //' "/proc/$p/stat" | awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f\n", ($12 + $13) * 1e9 / hz}'
+    else
+        echo 0
+    fi
+}
+
+# server_cpu_ns SERVER: CPU time of the server's whole process tree so far.
+server_cpu_ns() {
+    if [ "$MODE" = docker ]; then
+        "${COMPOSE[@]}" exec -T "$1" sh -c \
+            'if [ -r /sys/fs/cgroup/cpu.stat ]; then awk "/^usage_usec/ {printf \"%.0f\\n\", \$2 * 1000}" /sys/fs/cgroup/cpu.stat;
+             else cat /sys/fs/cgroup/cpuacct/cpuacct.usage; fi'
+        return
+    fi
+    local root="$KVD_PID" p total=0
+    [ "$1" = redis ] && root="$REDIS_PID"
+    for p in "$root" $(pgrep -P "$root" || true); do
+        total=$((total + $(proc_cpu_ns "$p")))
     done
     echo "$total"
 }
 
+wait_ping() {
+    for _ in $(seq 200); do
+        [ "$(cli "$1" ping 2>/dev/null)" = PONG ] && return 0
+        sleep 0.1
+    done
+    echo "run-benchmarks: $1 did not answer" >&2
+    exit 1
+}
+
+start_servers() {
+    if [ "$MODE" = docker ]; then
+        COMPOSE_UP=1
+        BENCH_SERVER_CPU="$SERVER_CPU" BENCH_CLIENT_CPU="$CLIENT_CPU" "${COMPOSE[@]}" up -d --build >&2
+    else
+        printf 'listen: ["127.0.0.1:%s"]\nshards: 1\ndir: %s\nlog:\n  file: %s/kvd.log\n' \
+            "$KVD_PORT" "$WORK" "$WORK" >"$WORK/kvd.yaml"
+        taskset -c "$SERVER_CPU" "$KVD_BIN" -c "$WORK/kvd.yaml" &
+        KVD_PID=$!
+        taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+            --appendonly no --daemonize no --dir "$WORK" --logfile "$WORK/redis.log" &
+        REDIS_PID=$!
+    fi
+    wait_ping kvd
+    wait_ping redis
+}
+
+versions() {
+    local k r
+    if [ "$MODE" = docker ]; then
+        k="$("${COMPOSE[@]}" exec -T kvd kvd -v | awk '{print $3}')"
+    else
+        k="$("$KVD_BIN" -v | awk '{print $3}')"
+    fi
+    r="$(cli redis info server | tr -d '\r' | awk -F: '$1 == "redis_version" {print $2}')"
+    echo "kvd $k vs redis-server $r"
+}
+
+# ---- measuring ----
+
 # One measurement: prints "rps p50 p99 cpu_us_per_request".
 measure() {
-    local port="$1" pid="$2" test="$3" pipe="$4" before after line
-    redis-cli -p "$port" flushall >/dev/null
-    before="$(tree_ticks "$pid")"
-    line="$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -t "$test" -n "$REQUESTS" \
-        -c "$CLIENTS" -P "$pipe" --csv 2>/dev/null | tail -n 1)"
-    after="$(tree_ticks "$pid")"
+    local s="$1" test="$2" pipe="$3" n="$4" before after line
+    cli "$s" flushall >/dev/null
+    before="$(server_cpu_ns "$s")"
+    line="$(bench "$s" -t "$test" -n "$n" -c "$CLIENTS" -P "$pipe" --csv 2>/dev/null | tail -n 1)"
+    after="$(server_cpu_ns "$s")"
     # CSV: "test","rps","avg","min","p50","p95","p99","max"
-    echo "$line" | tr -d '"' | awk -F, -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-        -v n="$REQUESTS" '{ printf "%s %s %s %.3f\n", $2, $5, $7, t * 1e6 / hz / n }'
+    echo "$line" | tr -d '"' | awk -F, -v t=$((after - before)) -v n="$n" \
+        '{ printf "%s %s %s %.4f\n", $2, $5, $7, t / 1e3 / n }'
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 start_servers
-printf '# kvd %s vs redis-server %s: %d clients, %d requests, %d runs (medians), server on cpu %s, client on cpu %s\n' \
-    "$("$KVD_BIN" -v | awk '{print $3}')" "$(redis-server --version | awk '{print $3}' | cut -d= -f2)" \
-    "$CLIENTS" "$REQUESTS" "$RUNS" "$SERVER_CPU" "$CLIENT_CPU"
+printf '# %s (%s mode): %d clients, %d requests at P 1, %d pipelined, %d runs (medians), server on cpu %s, client on cpu %s\n' \
+    "$(versions)" "$MODE" "$CLIENTS" "$REQUESTS" "$REQUESTS_PIPELINED" "$RUNS" "$SERVER_CPU" "$CLIENT_CPU"
+printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| test | P | server | req/s | p50 ms | p99 ms | CPU us/req |\n|---|---|---|---|---|---|---|\n'
 RATIOS=""
 for test in ${TESTS//,/ }; do
     for pipe in $PIPELINES; do
+        n="$REQUESTS"
+        [ "$pipe" -gt 1 ] && n="$REQUESTS_PIPELINED"
         : >"$WORK/kvd.txt"
         : >"$WORK/redis.txt"
         for run in $(seq "$RUNS"); do
             # Alternate which server goes first, so drift hurts both alike.
             if [ $((run % 2)) = 1 ]; then order="kvd redis"; else order="redis kvd"; fi
-            for s in $order; do
-                if [ "$s" = kvd ]; then measure "$KVD_PORT" "$KVD_PID" "$test" "$pipe" >>"$WORK/kvd.txt"
-                else measure "$REDIS_PORT" "$REDIS_PID" "$test" "$pipe" >>"$WORK/redis.txt"; fi
-            done
+            for s in $order; do measure "$s" "$test" "$pipe" "$n" >>"$WORK/$s.txt"; done
         done
         for s in kvd redis; do
             rps="$(awk '{print $1}' "$WORK/$s.txt" | median)"
@@ -131,3 +216,4 @@ for test in ${TESTS//,/ }; do
     done
 done
 printf '\n| test | P | req/s kvd/redis | CPU per request kvd/redis |\n|---|---|---|---|\n%s' "$RATIOS"
+printf '# load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""tools/mem-collections.py - memory of many small hashes, sets and sorted sets,
-kvd against Debian's redis-server.
+"""tools/mem-collections.py - memory of many small hashes, sets and sorted sets
+(and of plain strings), kvd against Debian's redis-server.
 
 For every type asked for, starts a fresh server (kvd with shards: 1 and
 appendonly: no, from conf/kvd.yaml adapted; redis-server with --save ''
 --appendonly no), each on its own free loopback port, loads N keys of that
-type with M short fields/members each through a pipelined RESP connection,
+type with M short fields/members each (type "string": SET of a 16-byte key
+to a 16-byte value, --fields ignored) through a pipelined RESP connection,
 and prints INFO memory's used_memory and used_memory_rss, the RSS of all the
 server's processes (kvd: master + worker) and bytes per key.  The data is
 the same for both servers (seeded).  No dependency beyond python3.
@@ -13,6 +14,7 @@ the same for both servers (seeded).  No dependency beyond python3.
     tools/mem-collections.py                       # 1M keys, 5 fields, all types, both servers
     tools/mem-collections.py --keys 100000 --types hash --servers kvd
     tools/mem-collections.py --markdown            # a table for notes
+    tools/mem-collections.py --types string        # 1M 16-byte keys, 16-byte values
 
 Run it on an otherwise idle machine; loading 1M keys takes about 10-30 s per
 server and type.
@@ -116,6 +118,9 @@ class Conn:
 
 def gen_command(kind, i, fields, rnd):
     """One write command creating key number i of the given kind."""
+    if kind == "string":
+        # 16-byte key, 16-byte value that is not an integer (stays a string).
+        return enc("SET", "key:%012d" % i, "v:%014x" % rnd.getrandbits(56))
     if kind == "hash":
         key = "user:%07d" % i
         name = rnd.choice(FIRST)
@@ -235,6 +240,7 @@ def measure(server, kind, args):
         proc, c = start(server, args, tmp)
         try:
             base = info_memory(c)
+            base_rss = proc_tree_rss(proc.pid)
             rnd = random.Random(args.seed)
             t0 = time.time()
             i = 0
@@ -247,7 +253,8 @@ def measure(server, kind, args):
             time.sleep(1)
             mem = info_memory(c)
             dbsize = int(c.call("DBSIZE"))
-            sample = {"hash": "user:%07d", "set": "tags:%07d", "zset": "scores:%07d"}[kind] % 0
+            sample = {"hash": "user:%07d", "set": "tags:%07d", "zset": "scores:%07d",
+                      "string": "key:%012d"}[kind] % 0
             encoding = c.call("OBJECT", "ENCODING", sample).decode()
             tree_rss = proc_tree_rss(proc.pid)
         finally:
@@ -258,6 +265,7 @@ def measure(server, kind, args):
         "used_memory": used, "used_memory_rss": int(mem["used_memory_rss"]),
         "process_rss": tree_rss, "empty_used_memory": int(base["used_memory"]),
         "bytes_per_key": (used - int(base["used_memory"])) / max(dbsize, 1),
+        "rss_bytes_per_key": (tree_rss - base_rss) / max(dbsize, 1),
         "load_s": load_s,
     }
 
@@ -285,29 +293,33 @@ def main():
             r = measure(server, kind, args)
             rows.append(r)
             print("%-5s %-5s keys=%d encoding=%s used_memory=%d (%s) used_memory_rss=%d (%s) "
-                  "process_rss=%d (%s) bytes/key=%.1f load=%.1fs" % (
+                  "process_rss=%d (%s) bytes/key=%.1f (RSS %.1f) load=%.1fs" % (
                       r["server"], r["type"], r["keys"], r["encoding"],
                       r["used_memory"], mib(r["used_memory"]),
                       r["used_memory_rss"], mib(r["used_memory_rss"]),
                       r["process_rss"], mib(r["process_rss"]),
-                      r["bytes_per_key"], r["load_s"]), flush=True)
+                      r["bytes_per_key"], r["rss_bytes_per_key"], r["load_s"]), flush=True)
     if args.markdown:
         print()
-        print("| type | server | keys | encoding | used_memory | used_memory_rss | RSS (all processes) | bytes/key (used) |")
-        print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+        print("| type | server | keys | encoding | used_memory | used_memory_rss | RSS (all processes) | bytes/key (used) | bytes/key (RSS) |")
+        print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
         for r in rows:
-            print("| %s | %s | %d | %s | %d (%s) | %d (%s) | %d (%s) | %.1f |" % (
+            print("| %s | %s | %d | %s | %d (%s) | %d (%s) | %d (%s) | %.1f | %.1f |" % (
                 r["type"], r["server"], r["keys"], r["encoding"],
                 r["used_memory"], mib(r["used_memory"]),
                 r["used_memory_rss"], mib(r["used_memory_rss"]),
-                r["process_rss"], mib(r["process_rss"]), r["bytes_per_key"]))
+                r["process_rss"], mib(r["process_rss"]), r["bytes_per_key"],
+                r["rss_bytes_per_key"]))
         by = {(r["type"], r["server"]): r for r in rows}
         for kind in args.types.split(","):
             k, rd = by.get((kind, "kvd")), by.get((kind, "redis"))
             if k and rd:
-                print("%s: kvd/redis used_memory %.2f, RSS %.2f" % (
-                    kind, k["used_memory"] / rd["used_memory"],
-                    k["process_rss"] / rd["process_rss"]))
+                print("%s: kvd/redis used_memory %.2f, RSS %.2f; bytes per key %.2f (used_memory), "
+                      "%.2f (RSS)" % (
+                          kind, k["used_memory"] / rd["used_memory"],
+                          k["process_rss"] / rd["process_rss"],
+                          k["bytes_per_key"] / rd["bytes_per_key"],
+                          k["rss_bytes_per_key"] / max(rd["rss_bytes_per_key"], 1)))
     return 0
 
 

@@ -108,6 +108,35 @@ static bool refused_by_disk_error(kvd_client_t *c, const kvd_command_t *cmd)
 
 void kvd_dispatch(kvd_client_t *c)
 {
+    kvd_dispatch_run_t run = {NULL, 0};
+    kvd_dispatch_batched(c, &run);
+    kvd_dispatch_run_end(c->shard, &run);
+}
+
+void kvd_dispatch_run_end(kvd_shard_t *shard, kvd_dispatch_run_t *run)
+{
+    if (run->cmd == NULL)
+        return;
+    uint64_t now = shard->env->mono_us(shard->env);
+    run->cmd->usec += now >= run->start ? now - run->start : 0;
+    run->cmd = NULL;
+}
+
+/* The run goes on when cmd is its row; otherwise the clock is read once
+ * to end the old run and begin the new one. */
+static void run_continue(kvd_shard_t *shard, kvd_dispatch_run_t *run, kvd_command_t *cmd)
+{
+    if (kvd_likely(run->cmd == cmd))
+        return;
+    uint64_t now = shard->env->mono_us(shard->env);
+    if (run->cmd != NULL)
+        run->cmd->usec += now >= run->start ? now - run->start : 0;
+    run->cmd = cmd;
+    run->start = now;
+}
+
+void kvd_dispatch_batched(kvd_client_t *c, kvd_dispatch_run_t *run)
+{
     KVD_ASSERT(c->argc > 0);
     KVD_ASSERT(c->reply != NULL);
     kvd_shard_t *shard = c->shard;
@@ -124,11 +153,9 @@ void kvd_dispatch(kvd_client_t *c)
     if (shard->before_write != NULL && (cmd->flags & KVD_CMD_WRITE))
         shard->before_write(c, cmd);
     uint64_t dirty_before = shard->dirty;
-    uint64_t start = shard->env->mono_us(shard->env);
+    run_continue(shard, run, cmd);
     cmd->proc(c);
-    uint64_t elapsed = shard->env->mono_us(shard->env) - start;
     cmd->calls++;
-    cmd->usec += elapsed;
     shard->stats.total_commands_processed++;
     if (replied_error(c->reply, mark)) {
         cmd->failed_calls++;
@@ -150,6 +177,8 @@ void kvd_dispatch(kvd_client_t *c)
      * pipeline's next command sees the state after them, as in Redis; an
      * EXEC serves them once its whole queue has run. */
     if (kvd_blocking_count(shard->blocking) > 0 && !(c->flags & KVD_CLIENT_BLOCKED)) {
+        /* Other clients' commands may run: not this run's time. */
+        kvd_dispatch_run_end(shard, run);
         kvd_blocking_after_write(shard, c);
         if (shard->in_exec == 0)
             kvd_blocking_serve(shard);

@@ -46,7 +46,10 @@ static void incr_generic(kvd_client_t *c, int64_t by)
         kvd_reply_error(c->reply, "ERR increment or decrement would overflow");
         return;
     }
-    kvd_db_set_int(c->db, key->ptr, key->len, result, KVD_SET_KEEPTTL);
+    if (e != NULL && kvd_entry_encoding(e) == KVD_ENC_INT)
+        kvd_db_rewrite_int(c->db, e, result); /* the common case: no second lookup */
+    else
+        kvd_db_set_int(c->db, key->ptr, key->len, result, KVD_SET_KEEPTTL);
     kvd_shard_add_dirty(c->shard, 1);
     kvd_reply_int(c->reply, result);
 }

@@ -156,7 +156,9 @@ static void set_generic(kvd_client_t *c, const string_opts_t *o, const kvd_arg_t
     /* GET reads first, so a key of another type is refused before any write. */
     if ((o->flags & OPT_GET) && reply_get(c, key) < 0)
         return;
-    bool found = kvd_db_find(c->db, key->ptr, key->len) != NULL;
+    /* Only NX and XX need to know beforehand: a plain SET looks up once, in
+     * the store itself. */
+    bool found = (o->flags & (OPT_NX | OPT_XX)) && kvd_db_find(c->db, key->ptr, key->len) != NULL;
     if (((o->flags & OPT_NX) && found) || ((o->flags & OPT_XX) && !found)) {
         if (o->flags & OPT_GET)
             return;

@@ -17,7 +17,7 @@ void kvd_buf_free(kvd_buf_t *b)
     kvd_buf_init(b);
 }
 
-void kvd_buf_reserve(kvd_buf_t *b, size_t extra)
+void kvd_buf_grow(kvd_buf_t *b, size_t extra)
 {
     size_t need;
     KVD_ASSERT(b->len <= b->cap);
@@ -29,15 +29,6 @@ void kvd_buf_reserve(kvd_buf_t *b, size_t extra)
         KVD_ASSERT(kvd_mul_size(cap, 2, &cap));
     b->data = kvd_realloc(b->data, cap);
     b->cap = cap;
-}
-
-void kvd_buf_append(kvd_buf_t *b, const void *p, size_t n)
-{
-    if (n == 0)
-        return;
-    kvd_buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
 }
 
 void kvd_buf_append_str(kvd_buf_t *b, const char *s)

@@ -19,9 +19,27 @@ typedef struct kvd_buf {
 
 void kvd_buf_init(kvd_buf_t *b);
 void kvd_buf_free(kvd_buf_t *b);
-/* Ensure room for at least `extra` more bytes after len. */
-void kvd_buf_reserve(kvd_buf_t *b, size_t extra);
-void kvd_buf_append(kvd_buf_t *b, const void *p, size_t n);
+/* Grow the capacity to hold at least `extra` more bytes after len (the
+ * slow path of the two below). */
+void kvd_buf_grow(kvd_buf_t *b, size_t extra);
+
+/* Ensure room for at least `extra` more bytes after len.  Inline: every
+ * reply goes through here, and nearly always the room is there. */
+static inline void kvd_buf_reserve(kvd_buf_t *b, size_t extra)
+{
+    KVD_DEBUG_ASSERT(b->len <= b->cap);
+    if (kvd_unlikely(b->cap - b->len < extra))
+        kvd_buf_grow(b, extra);
+}
+
+static inline void kvd_buf_append(kvd_buf_t *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    kvd_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
 void kvd_buf_append_str(kvd_buf_t *b, const char *s);
 void kvd_buf_append_char(kvd_buf_t *b, char c);
 void kvd_buf_printf(kvd_buf_t *b, const char *fmt, ...) KVD_PRINTF(2, 3);

@@ -12,6 +12,11 @@
  *    expiry and TIME.  May jump (the simulator jumps it on purpose).
  *  - mono_us: monotonic microseconds from an arbitrary origin; never goes
  *    backwards.  Used for timeouts and time budgets.
+ *  - coarse_us (may be NULL: now_us stands in): the wall clock of now_us
+ *    at a resolution of a few milliseconds, for what keeps seconds (the
+ *    keys' LRU clock, as Redis's is cached by its cron): production reads
+ *    CLOCK_REALTIME_COARSE, which costs a load instead of a clock read.
+ *    A binding that replaces now_us must replace or clear it too.
  *  - random_u64: uniformly distributed 64-bit values.
  *  - Disk operations return 0 or a positive count on success and -errno on
  *    failure; they never abort.  A file is named by its path; handles are
@@ -28,6 +33,7 @@ struct kvd_env {
     uint64_t (*now_us)(kvd_env_t *env);
     uint64_t (*mono_us)(kvd_env_t *env);
     uint64_t (*random_u64)(kvd_env_t *env);
+    uint64_t (*coarse_us)(kvd_env_t *env);
 
     /* Disk: used by persistence.  Flags are KVD_ENV_O_*. */
     int (*file_open)(kvd_env_t *env, const char *path, int flags);
@@ -49,6 +55,11 @@ struct kvd_env {
 static inline uint64_t kvd_env_now_ms(kvd_env_t *env)
 {
     return env->now_us(env) / 1000;
+}
+
+static inline uint64_t kvd_env_coarse_ms(kvd_env_t *env)
+{
+    return (env->coarse_us != NULL ? env->coarse_us(env) : env->now_us(env)) / 1000;
 }
 
 /* Uniform in [0, n), n > 0, without modulo bias. */

@@ -107,7 +107,8 @@ int64_t kvd_db_now_ms(kvd_db_t *db)
 
 uint32_t kvd_db_lru_now(kvd_db_t *db)
 {
-    return (uint32_t)((kvd_env_now_ms(db->env) / 1000) & LRU_MAX);
+    /* Seconds: the coarse clock is plenty, and every read and write asks. */
+    return (uint32_t)((kvd_env_coarse_ms(db->env) / 1000) & LRU_MAX);
 }
 
 uint64_t kvd_entry_idle_seconds(kvd_db_t *db, const kvd_entry_t *e)
@@ -126,8 +127,12 @@ void kvd_db_touch(kvd_db_t *db, kvd_entry_t *e)
 
 void kvd_db_op_begin(kvd_db_t *db)
 {
-    db->last_work = kvd_dict_rehash_step(&db->space.keys, 1);
-    db->last_work += kvd_dict_rehash_step(&db->space.expires, 1);
+    db->last_work = 0;
+    /* Checked here: almost always false, and cheaper than the calls. */
+    if (kvd_unlikely(db->space.keys.rehashing))
+        db->last_work = kvd_dict_rehash_step(&db->space.keys, 1);
+    if (kvd_unlikely(db->space.expires.rehashing))
+        db->last_work += kvd_dict_rehash_step(&db->space.expires, 1);
 }
 
 /*
@@ -248,6 +253,23 @@ void kvd_db_replace_entry(kvd_db_t *db, const kvd_dict_pos_t *pos, kvd_entry_t *
     kvd_entry_free(old);
 }
 
+/*
+ * Whether old (carrying the same key) holds an inline string value that v
+ * would replace byte for byte in the same allocation: what
+ * kvd_entry_size(old) == kvd_entry_size_for(klen, v) with no external
+ * part says, in a few loads (every SET over an existing key asks).
+ */
+static inline bool same_inline_size(const kvd_entry_t *old, const kvd_value_spec_t *v)
+{
+    if (entry_type_bits(old) != KVD_TYPE_STRING || v->type != KVD_TYPE_STRING)
+        return false;
+    unsigned enc = entry_enc_bits(old);
+    if (enc == KVD_ENC_EMBSTR)
+        return v->enc == KVD_ENC_EMBSTR && entry_valuep((kvd_entry_t *)old)[0] == v->len;
+    /* An int holds 8 bytes; so would a RAW pointer, but RAW owns a buffer. */
+    return enc == KVD_ENC_INT && v->enc == KVD_ENC_INT;
+}
+
 /* Create or overwrite key with the value v.  An existing entry whose value
  * is inline and needs exactly the same bytes is rewritten in place (the
  * common SET-over-SET and INCR cases): no allocation, no relinking. */
@@ -267,10 +289,11 @@ static kvd_entry_t *store(kvd_db_t *db, const char *key, size_t klen, const kvd_
     if (old == NULL) {
         e = kvd_entry_new(key, klen, v, lru);
         kvd_dict_insert(&db->space.keys, h, &e->node);
-    } else if (!kvd_entry_has_external(old) &&
-               kvd_entry_size(old) == kvd_entry_size_for(klen, v)) {
+    } else if (same_inline_size(old, v)) {
         if (entry_volatile(old) && !keep_ttl)
             kvd_expire_remove(db, old, h);
+        KVD_DEBUG_ASSERT(!kvd_entry_has_external(old) &&
+                         kvd_entry_size(old) == kvd_entry_size_for(klen, v));
         kvd_entry_rewrite(old, v, lru);
         e = old;
     } else {
@@ -297,6 +320,15 @@ kvd_entry_t *kvd_db_set_int(kvd_db_t *db, const char *key, size_t klen, int64_t 
 {
     kvd_value_spec_t v = {.type = KVD_TYPE_STRING, .enc = KVD_ENC_INT, .num = num};
     return store(db, key, klen, &v, flags);
+}
+
+void kvd_db_rewrite_int(kvd_db_t *db, kvd_entry_t *e, int64_t num)
+{
+    KVD_ASSERT(entry_type_bits(e) == KVD_TYPE_STRING);
+    KVD_ASSERT(entry_enc_bits(e) == KVD_ENC_INT);
+    kvd_value_spec_t v = {.type = KVD_TYPE_STRING, .enc = KVD_ENC_INT, .num = num};
+    kvd_entry_rewrite(e, &v, kvd_db_lru_now(db)); /* the volatile bit stays */
+    kvd_db_after_mutation(db);
 }
 
 kvd_entry_t *kvd_db_set_ptr(kvd_db_t *db, const char *key, size_t klen, kvd_type_t type,

@@ -115,6 +115,10 @@ void *kvd_entry_ptr(const kvd_entry_t *e);
 kvd_entry_t *kvd_db_set_string(kvd_db_t *db, const char *key, size_t klen, const char *val,
                                size_t vlen, int flags);
 kvd_entry_t *kvd_db_set_int(kvd_db_t *db, const char *key, size_t klen, int64_t v, int flags);
+/* INCR in place: e is a live int-encoded string entry of db, just found;
+ * its value becomes v, it keeps its expiry and is touched.  The same
+ * result as kvd_db_set_int(..., KVD_SET_KEEPTTL) without a second lookup. */
+void kvd_db_rewrite_int(kvd_db_t *db, kvd_entry_t *e, int64_t v);
 /* Create or overwrite key with a collection; the db owns ptr from now on. */
 kvd_entry_t *kvd_db_set_ptr(kvd_db_t *db, const char *key, size_t klen, kvd_type_t type,
                             kvd_encoding_t enc, void *ptr, int flags);

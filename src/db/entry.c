@@ -270,7 +270,9 @@ kvd_entry_t *kvd_entry_rekey(const kvd_entry_t *e, const char *key, size_t klen,
 void kvd_entry_rewrite(kvd_entry_t *e, const kvd_value_spec_t *v, uint32_t lru)
 {
     KVD_ASSERT(!kvd_entry_has_external(e));
-    KVD_ASSERT(kvd_entry_size(e) == kvd_entry_size_for(entry_klen(e), v));
+    /* O(1) but two calls on every SET over a key: store() has checked it
+     * (same_inline_size); debug builds check it again. */
+    KVD_DEBUG_ASSERT(kvd_entry_size(e) == kvd_entry_size_for(entry_klen(e), v));
     e->tag = (uint8_t)((e->tag & (ENTRY_VOLATILE | ENTRY_LONGKEY)) | tag_for(v));
     kvd_entry_set_lru(e, lru);
     write_value(e, v);

@@ -154,7 +154,8 @@ static bool flush_output(kvd_conn_t *conn)
     conn->out.len = conn->out_sent = 0;
     c->obuf_len = 0;
     kvd_buf_shrink(&conn->out, KVD_CONN_KEEP_BUF);
-    ev_io_stop(conn->loop, &conn->wio);
+    if (ev_is_active(&conn->wio))
+        ev_io_stop(conn->loop, &conn->wio);
     if (c->flags & (KVD_CLIENT_CLOSE_AFTER_REPLY | KVD_CLIENT_CLOSE_ASAP)) {
         kvd_conn_close(conn, "closed after reply");
         return false;
@@ -183,7 +184,8 @@ static void process_input(kvd_conn_t *conn)
         .max_multibulk_len = INT_MAX,
         .max_inline_len = 64 * 1024,
     };
-    bool routed = kvd_router_active();
+    bool routed = kvd_router_active(), stamped = false;
+    kvd_dispatch_run_t run = {NULL, 0}; /* kvd_dispatch_batched */
     if (routed && !kvd_conn_run_held(conn))
         return; /* still waiting for earlier replies */
     for (int i = 0; i < COMMANDS_PER_READ; i++) {
@@ -213,14 +215,18 @@ static void process_input(kvd_conn_t *conn)
          * bytes and everything pipelined after them. */
         c->qbuf_len = conn->query.len - (conn->qstart - conn->parser.consumed);
         c->qbuf_free = conn->query.cap - conn->query.len;
-        c->last_interaction_ms = kvd_env_now_ms(shard->env);
+        if (!stamped) { /* once per batch: its commands arrived together */
+            c->last_interaction_ms = kvd_env_coarse_ms(shard->env); /* idle seconds */
+            stamped = true;
+        }
         if (routed)
             kvd_conn_route(conn); /* may hold it for later */
         else
-            kvd_dispatch(c);
+            kvd_dispatch_batched(c, &run);
         c->argc = 0;
         c->argv = NULL;
     }
+    kvd_dispatch_run_end(shard, &run);
     if (conn->qstart > 0) {
         kvd_buf_consume(&conn->query, conn->qstart);
         conn->qstart = 0;

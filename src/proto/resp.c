@@ -535,25 +535,120 @@ static kvd_resp_status_t parse_inline(kvd_resp_parser_t *p, char *buf, size_t le
     return finish_command(p, end + 1);
 }
 
-kvd_resp_status_t kvd_resp_parse(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
-                                 const kvd_resp_limits_t *limits)
+/*
+ * Digits of a short header after its marker at buf[pos]: 1..FAST_DIGITS
+ * of them, no leading zero, then '\r' and one more byte (not checked, as
+ * Redis skips it).  Returns the position after those two bytes, or 0 when
+ * the header is anything else or not all there.
+ */
+static inline size_t whole_header(const char *buf, size_t len, size_t pos, uint64_t *n)
 {
-    KVD_ASSERT(p != NULL && argv != NULL && limits != NULL);
-    KVD_ASSERT(buf != NULL || len == 0);
-    KVD_ASSERT(limits->max_multibulk_len <= INT_MAX);
-    p->want = 0;
+    /* One or two digits, nearly every header of a small command. */
+    if (kvd_likely(len - pos >= 5)) {
+        unsigned d1 = (unsigned)(unsigned char)buf[pos + 1] - '0';
+        unsigned d2 = (unsigned)(unsigned char)buf[pos + 2] - '0';
+        if (d1 - 1 < 9 && buf[pos + 2] == '\r') {
+            *n = d1;
+            return pos + 4;
+        }
+        if (d1 - 1 < 9 && d2 <= 9 && buf[pos + 3] == '\r') {
+            *n = d1 * 10 + d2;
+            return pos + 5;
+        }
+    }
+    size_t i = pos + 1, stop = len - i > FAST_DIGITS ? i + FAST_DIGITS : len;
+    uint64_t v = 0;
+    for (; i < stop; i++) {
+        unsigned d = (unsigned)(unsigned char)buf[i] - '0';
+        if (d > 9)
+            break;
+        v = v * 10 + d;
+    }
+    if (i == pos + 1 || len - i < 2 || buf[i] != '\r' || (buf[pos + 1] == '0' && i > pos + 2))
+        return 0;
+    *n = v;
+    return i + 2;
+}
+
+/*
+ * The hot path: a whole multibulk command of short headers already in
+ * buf, parsed in one pass straight into pointers.  Returns false, with
+ * nothing but argv->argc touched, for anything else (incomplete, a header
+ * the general path must judge, a limit in play): the general path then
+ * starts over and decides.  Every verdict given here is the one the
+ * general path would give, and the NUL it writes after a payload is the
+ * byte the general path overwrites too.
+ */
+static bool parse_whole(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
+                        const kvd_resp_limits_t *limits)
+{
+    uint64_t count, blen;
+    if (limits->max_inline_len < FAST_DIGITS + 2)
+        return false; /* a header here could be too long */
+    size_t pos = whole_header(buf, len, 0, &count);
+    if (pos == 0 || count == 0 || count > ARGV_PREALLOC_MAX ||
+        (int64_t)count > limits->max_multibulk_len ||
+        (count > KVD_RESP_UNAUTH_MAX_MULTIBULK && limits->unauthenticated))
+        return false;
+    if ((int)count > argv->cap)
+        argv_reserve(argv, (int)count);
+    uint64_t max_bulk = limits->unauthenticated ? KVD_RESP_UNAUTH_MAX_BULK
+                                                : (uint64_t)limits->max_bulk_len;
+    for (uint64_t i = 0; i < count; i++) {
+        if (pos >= len || buf[pos] != '$')
+            break;
+        pos = whole_header(buf, len, pos, &blen);
+        if (pos == 0 || blen > max_bulk || blen + 2 > len - pos)
+            break;
+        argv->v[i].ptr = buf + pos;
+        argv->v[i].len = blen;
+        pos += blen;
+        buf[pos] = '\0';
+        pos += 2;
+        argv->argc = (int)i + 1;
+    }
+    if ((uint64_t)argv->argc != count) {
+        argv->argc = 0;
+        return false;
+    }
+    p->consumed = pos;
+    return true;
+}
+
+/* Everything but a whole command on the hot path: kept out of line so the
+ * fast path's caller does not pay for its registers. */
+static __attribute__((noinline)) kvd_resp_status_t
+parse_general(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
+              const kvd_resp_limits_t *limits)
+{
     if (kvd_unlikely(p->kind == KIND_FAILED))
         return KVD_RESP_ERROR;
     if (p->kind == KIND_UNKNOWN) {
         if (len == 0)
             return KVD_RESP_AGAIN;
-        p->kind = buf[0] == '*' ? KIND_MULTIBULK : KIND_INLINE;
         argv->argc = 0;
+        p->kind = buf[0] == '*' ? KIND_MULTIBULK : KIND_INLINE;
     }
+    KVD_ASSERT(limits->max_multibulk_len <= INT_MAX);
     KVD_ASSERT(p->pos <= len); /* the caller kept the bytes of this command */
     kvd_resp_status_t st = p->kind == KIND_MULTIBULK ? parse_multibulk(p, buf, len, argv, limits)
                                                      : parse_inline(p, buf, len, argv, limits);
     KVD_ASSERT(st != KVD_RESP_OK || (p->consumed > 0 && p->consumed <= len));
     KVD_ASSERT(st != KVD_RESP_AGAIN || p->want == 0 || p->want > len);
     return st;
+}
+
+kvd_resp_status_t kvd_resp_parse(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t *argv,
+                                 const kvd_resp_limits_t *limits)
+{
+    KVD_ASSERT(buf != NULL || len == 0);
+    p->want = 0;
+    if (p->kind == KIND_UNKNOWN && len > 0 && buf[0] == '*') {
+        argv->argc = 0;
+        if (parse_whole(p, buf, len, argv, limits)) {
+            KVD_DEBUG_ASSERT(p->consumed > 0 && p->consumed <= len);
+            return KVD_RESP_OK;
+        }
+    }
+    return parse_general(p, buf, len, argv, limits);
 }

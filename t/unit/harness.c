@@ -59,6 +59,7 @@ void th_setup(void)
 {
     th_env = *kvd_env_unix(); /* real files; clock and randomness are ours */
     th_env.now_us = fake_now;
+    th_env.coarse_us = NULL; /* follows fake_now */
     th_env.mono_us = fake_mono;
     th_env.random_u64 = fake_random;
     th_now_us = UINT64_C(1700000000000000);

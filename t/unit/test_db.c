@@ -171,6 +171,26 @@ START_TEST(test_siphash_vectors)
 }
 END_TEST
 
+/* The table's unrolled SipHash-1-3 is the generic one with c=1, f=3, for
+ * every tail length (bucket order, and so SCAN and AOF rewrite order,
+ * depend on it). */
+START_TEST(test_dict_hash_is_siphash13)
+{
+    static const kvd_dict_type_t type = {.node_hash = NULL, .node_match = NULL};
+    uint64_t k0 = UINT64_C(0x0123456789abcdef), k1 = UINT64_C(0xfedcba9876543210);
+    kvd_dict_t d;
+    memset(&d, 0, sizeof(d));
+    d.type = &type;
+    d.seed[0] = k0;
+    d.seed[1] = k1;
+    unsigned char msg[70];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (unsigned char)(i * 37 + 11);
+    for (size_t n = 0; n <= sizeof(msg); n++)
+        ck_assert_uint_eq(kvd_dict_hash(&d, msg, n), kvd_siphash(msg, n, k0, k1, 1, 3));
+}
+END_TEST
+
 /* ---- basics ---- */
 
 START_TEST(test_basic_set_get_delete)
@@ -1149,6 +1169,7 @@ static Suite *db_suite(void)
 {
     Suite *s = suite_create("db");
     ADD_CASE(s, test_siphash_vectors);
+    ADD_CASE(s, test_dict_hash_is_siphash13);
     ADD_CASE(s, test_basic_set_get_delete);
     ADD_CASE(s, test_encodings);
     ADD_CASE(s, test_collections);

@@ -49,6 +49,12 @@ static uint64_t unix_now_us(kvd_env_t *env)
     return clock_us(CLOCK_REALTIME);
 }
 
+static uint64_t unix_coarse_us(kvd_env_t *env)
+{
+    KVD_UNUSED(env);
+    return clock_us(CLOCK_REALTIME_COARSE);
+}
+
 static uint64_t unix_mono_us(kvd_env_t *env)
 {
     KVD_UNUSED(env);
@@ -142,6 +148,7 @@ kvd_env_t *kvd_env_unix(void)
     static kvd_env_t env = {
         .now_us = unix_now_us,
         .mono_us = unix_mono_us,
+        .coarse_us = unix_coarse_us,
         .random_u64 = unix_random_u64,
         .file_open = unix_file_open,
         .file_append = unix_file_append,
