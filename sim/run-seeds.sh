@@ -4,12 +4,13 @@
 # trace hash.  Last line: "sim: N passed, N failed".  Extra arguments go
 # to every kvd-sim run (e.g. --steps 5000).
 SIM="${KVD_SIM:-${KVD_TOP_BUILDDIR:-.}/sim/kvd-sim}"
+NAME="${KVD_SIM_NAME:-sim}"   # the label of the last line
 SEEDS="${SEEDS:-50}"
 passed=0
 failed=0
 
 if [ ! -x "$SIM" ]; then
-    echo "run-seeds.sh: $SIM not found (make sim/kvd-sim)" >&2
+    echo "run-seeds.sh: $SIM not found (make $SIM)" >&2
     exit 1
 fi
 
@@ -35,5 +36,5 @@ else
     echo "determinism FAILED: '$a' vs '$b'" >&2
 fi
 
-echo "sim: $passed passed, $failed failed"
+echo "$NAME: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
