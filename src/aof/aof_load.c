@@ -363,7 +363,7 @@ static replay_t *replay_new(kvd_shard_t *s)
     kvd_buf_init(&r->reply);
     kvd_buf_init(&r->in);
     r->client.reply = &r->reply;
-    r->client.flags |= KVD_CLIENT_DENY_BLOCKING;
+    r->client.flags |= KVD_CLIENT_DENY_BLOCKING | KVD_CLIENT_INTERNAL;
     return r;
 }
 

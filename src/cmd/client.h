@@ -31,6 +31,8 @@ enum {
     KVD_CLIENT_MULTI = 1u << 8,          /* between MULTI and EXEC/DISCARD: commands are queued */
     KVD_CLIENT_DIRTY_CAS = 1u << 9,      /* a watched key changed: EXEC answers nil */
     KVD_CLIENT_DIRTY_EXEC = 1u << 10,    /* a command was rejected while queueing: EXECABORT */
+    KVD_CLIENT_INTERNAL = 1u << 11,      /* rebuilds a key's copy (cross-shard pushes, undo):
+                                          * not a user's command, not counted in INFO */
 };
 
 typedef struct kvd_client {

@@ -155,8 +155,10 @@ void kvd_dispatch_batched(kvd_client_t *c, kvd_dispatch_run_t *run)
     uint64_t dirty_before = shard->dirty;
     run_continue(shard, run, cmd);
     cmd->proc(c);
-    cmd->calls++;
-    shard->stats.total_commands_processed++;
+    if (!(c->flags & KVD_CLIENT_INTERNAL)) {
+        cmd->calls++;
+        shard->stats.total_commands_processed++;
+    }
     if (replied_error(c->reply, mark)) {
         cmd->failed_calls++;
         kvd_shard_count_error(shard, c->reply->data + mark + 1, c->reply->len - mark - 1);

@@ -468,6 +468,8 @@ static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
     }
     /* A transaction's step: blocking commands answer as timed out. */
     uint32_t deny = (h->kind & KVD_MSG_TXSTEP) ? KVD_CLIENT_DENY_BLOCKING : 0;
+    if ((h->kind & KVD_MSG_TXSTEP) && (h->kind & KVD_MSG_BATCH))
+        deny |= KVD_CLIENT_INTERNAL; /* a push: rebuild commands, not a user's */
     p->c.flags |= deny;
     if (kvd_client_select(&p->c, (int)h->db) < 0)
         kvd_reply_error(&p->out, "ERR DB index is out of range");

@@ -269,7 +269,7 @@ static void undo_restore(void)
     kvd_buf_t sink = KVD_BUF_INIT;
     kvd_client_init(&P.undo_client, s);
     P.undo_client.reply = &sink;
-    P.undo_client.flags |= KVD_CLIENT_DENY_BLOCKING;
+    P.undo_client.flags |= KVD_CLIENT_DENY_BLOCKING | KVD_CLIENT_INTERNAL;
     kvd_aof_suspend(s, true);
     for (int i = P.nundo - 1; i >= 0; i--) {
         undo_key_t *u = &P.undo[i];

@@ -26,9 +26,11 @@ void kvd_run_commands(kvd_client_t *c, const char *data, size_t len)
 {
     kvd_buf_t copy = KVD_BUF_INIT, sink = KVD_BUF_INIT;
     kvd_buf_append(&copy, data, len); /* the parser writes NULs into it */
-        kvd_argv_t argv = KVD_ARGV_INIT;
+    kvd_argv_t argv = KVD_ARGV_INIT;
     kvd_buf_t *saved = c->reply;
+    uint32_t flags = c->flags;
     c->reply = &sink;
+    c->flags |= KVD_CLIENT_INTERNAL;
     size_t off = 0;
     for (uint64_t guard = 0; off < len && guard < len; guard++) {
         kvd_resp_parser_t parser;
@@ -47,6 +49,7 @@ void kvd_run_commands(kvd_client_t *c, const char *data, size_t len)
     c->argc = 0;
     c->argv = NULL;
     c->reply = saved;
+    c->flags = (c->flags & ~KVD_CLIENT_INTERNAL) | (flags & KVD_CLIENT_INTERNAL);
     kvd_argv_free(&argv);
     kvd_buf_free(&sink);
     kvd_buf_free(&copy);

@@ -160,6 +160,21 @@ def test_cross_shard_atomic_commands(r):
     assert r.mget(["n%d" % i for i in range(15)])[10:] == [None] * 5
 
 
+def test_cross_shard_commandstats(r):
+    """INFO commandstats counts a cross-shard command once, as Redis does,
+    and not the commands that move its keys' copies between shards."""
+    r.set("cs:a", "v")
+    r.sadd("cs:s0", "m")
+    assert r.config_resetstat()
+    assert r.rename("cs:a", "cs:b")
+    assert r.smove("cs:s0", "cs:s1", "m") == 1
+    stats = r.info("commandstats")
+    assert stats["cmdstat_rename"]["calls"] == 1, stats
+    assert stats["cmdstat_smove"]["calls"] == 1, stats
+    for internal in ("cmdstat_set", "cmdstat_sadd", "cmdstat_del", "cmdstat_select"):
+        assert internal not in stats, stats
+
+
 def test_cross_shard_exec_and_watch(r):
     """A transaction over keys of every shard runs whole; WATCH on keys of
     several shards aborts it when any of them changed."""
