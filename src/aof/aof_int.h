@@ -83,6 +83,8 @@ int aof_replay(kvd_shard_t *s);
 /* aof_tx.c */
 /* A MULTI opens st's block: under a transaction's lock, BEGIN first. */
 void aof_tx_open_block(kvd_aof_t *a, aof_stream_t *st);
+/* A record outside any block, in every stream that reaches a file. */
+void aof_tx_record(kvd_aof_t *a, const char *verb, const char *txid, const int *parts, int n);
 /* Append KVDTX verb txid [parts] to out. */
 void aof_tx_encode(kvd_buf_t *out, const char *verb, const char *txid, const int *parts, int n);
 /* Replay: the committed set's records as they are read. */

@@ -409,7 +409,7 @@ static int settle_block(replay_t *r, int rc)
     run_word(r, "DISCARD");
     if (kvd_txid_coord(r->tx_id) == r->s->id) {
         kvd_log_notice("AOF %s: transaction %s has no COMMIT: dropped", a->path, r->tx_id);
-        aof_tx_encode(&a->main.buf, "ABORT", r->tx_id, NULL, 0);
+        aof_tx_record(a, "ABORT", r->tx_id, NULL, 0);
     } else {
         kvd_log_notice("AOF %s: transaction %s is in doubt; asking worker %d", a->path, r->tx_id,
                        kvd_txid_coord(r->tx_id));
@@ -464,8 +464,7 @@ void kvd_aof_indoubt_resolve(kvd_shard_t *s, bool commit)
     }
     kvd_log_notice("AOF %s: transaction %s %s", a->path, a->indoubt_id,
                    commit ? "committed by its coordinator: applied" : "aborted: dropped");
-    if (a->state == AOF_ON)
-        aof_tx_encode(&a->main.buf, commit ? "COMMIT" : "ABORT", a->indoubt_id, NULL, 0);
+    aof_tx_record(a, commit ? "COMMIT" : "ABORT", a->indoubt_id, NULL, 0);
     a->force_sync = true;
     a->indoubt_id[0] = '\0';
 }

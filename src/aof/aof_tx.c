@@ -24,8 +24,7 @@ void aof_tx_encode(kvd_buf_t *out, const char *verb, const char *txid, const int
     }
 }
 
-/* A record outside any block, in every stream that reaches a file. */
-static void tx_record(kvd_aof_t *a, const char *verb, const char *txid, const int *parts, int n)
+void aof_tx_record(kvd_aof_t *a, const char *verb, const char *txid, const int *parts, int n)
 {
     if (a->state == AOF_ON)
         aof_tx_encode(&a->main.buf, verb, txid, parts, n);
@@ -86,7 +85,7 @@ void kvd_aof_tx_commit(kvd_shard_t *s, const int *parts, int n)
         return;
     if (a->tx_block || n > 0) {
         close_block(a);
-        tx_record(a, "COMMIT", a->tx_id, parts, n);
+        aof_tx_record(a, "COMMIT", a->tx_id, parts, n);
     }
     /* A prepared participant's COMMIT lets the coordinator forget the
      * transaction: it must be on disk first. */
@@ -105,7 +104,7 @@ void kvd_aof_tx_abort(kvd_shard_t *s)
     if (a->tx_block) {
         /* An open MULTI is left open: replay drops it at the ABORT. */
         a->main.multi_open = a->rewrite.multi_open = false;
-        tx_record(a, "ABORT", a->tx_id, NULL, 0);
+        aof_tx_record(a, "ABORT", a->tx_id, NULL, 0);
     }
     tx_end(a);
 }
@@ -174,7 +173,7 @@ void kvd_aof_tx_acked(kvd_shard_t *s, const char *txid, int part)
     }
     if (t->nparts > 0)
         return;
-    tx_record(s->aof, "FORGET", txid, NULL, 0);
+    aof_tx_record(s->aof, "FORGET", txid, NULL, 0);
     aof_txset_remove(s->aof, txid);
 }
 

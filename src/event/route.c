@@ -245,6 +245,22 @@ void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv)
         kvd_reply_bulk(out, argv[i].ptr, argv[i].len);
 }
 
+void kvd_route_encode_ctl(kvd_buf_t *out, const char *verb, const char *txid)
+{
+    kvd_arg_t argv[2] = {{(char *)verb, strlen(verb)}, {(char *)txid, strlen(txid)}};
+    kvd_route_encode(out, 2, argv);
+}
+
+void kvd_route_decode(kvd_buf_t *copy, const char *data, size_t len, kvd_argv_t *argv)
+{
+    kvd_buf_append(copy, data, len); /* the parser writes NULs into it */
+    kvd_resp_parser_t parser;
+    kvd_resp_parser_init(&parser);
+    kvd_resp_status_t st =
+        kvd_resp_parse(&parser, copy->data, copy->len, argv, &kvd_route_peer_limits);
+    KVD_ASSERT(st == KVD_RESP_OK); /* a peer encoded it: anything else is a bug */
+}
+
 /* ---- reading replies ---- */
 
 /* The line at p (up to CRLF): its length without CRLF, or -1. */

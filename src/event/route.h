@@ -100,6 +100,11 @@ extern const kvd_resp_limits_t kvd_route_peer_limits;
 
 /* Append argv as a RESP multibulk. */
 void kvd_route_encode(kvd_buf_t *out, int argc, const kvd_arg_t *argv);
+/* The payload of a TXCTL message: "<verb> <txid>". */
+void kvd_route_encode_ctl(kvd_buf_t *out, const char *verb, const char *txid);
+/* The multibulk a peer encoded in data[0..len) into argv, parsed in place
+ * in copy (which the caller frees with argv). */
+void kvd_route_decode(kvd_buf_t *copy, const char *data, size_t len, kvd_argv_t *argv);
 
 /* Length of the one RESP2 reply at p[0..n), 0 when incomplete or malformed. */
 size_t kvd_route_reply_len(const char *p, size_t n);

@@ -467,15 +467,15 @@ static void handle_command(int from, const kvd_ring_hdr_t *h, const uint8_t *dat
         return;
     }
     /* A transaction's step: blocking commands answer as timed out. */
-    uint32_t deny = (h->kind & KVD_MSG_TXSTEP) ? KVD_CLIENT_DENY_BLOCKING : 0;
+    uint32_t step_flags = (h->kind & KVD_MSG_TXSTEP) ? KVD_CLIENT_DENY_BLOCKING : 0;
     if ((h->kind & KVD_MSG_TXSTEP) && (h->kind & KVD_MSG_BATCH))
-        deny |= KVD_CLIENT_INTERNAL; /* a push: rebuild commands, not a user's */
-    p->c.flags |= deny;
+        step_flags |= KVD_CLIENT_INTERNAL; /* a push: rebuild commands, not a user's */
+    p->c.flags |= step_flags;
     if (kvd_client_select(&p->c, (int)h->db) < 0)
         kvd_reply_error(&p->out, "ERR DB index is out of range");
     else
         proxy_run(p, in.data, in.len, (h->kind & KVD_MSG_BATCH) != 0);
-    p->c.flags &= ~deny;
+    p->c.flags &= ~step_flags;
     kvd_buf_free(&in);
     if (p->c.flags & KVD_CLIENT_BLOCKED) {
         p->waiting_seq = h->seq;

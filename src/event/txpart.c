@@ -355,8 +355,7 @@ static void ask_cb(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     P.asking = true;
     kvd_buf_t payload = KVD_BUF_INIT;
-    kvd_arg_t argv[2] = {{(char *)"QUERY", 5}, {P.txid, strlen(P.txid)}};
-    kvd_route_encode(&payload, 2, argv);
+    kvd_route_encode_ctl(&payload, "QUERY", P.txid);
     kvd_router_request(P.from, 0, 0, KVD_MSG_TXCTL, &payload, on_decision,
                        (void *)(uintptr_t)P.ask_gen, P.from);
 }
@@ -425,13 +424,9 @@ static const char *on_prepare(void)
 void txpart_handle_ctl(int from, const kvd_ring_hdr_t *h, const uint8_t *data, size_t len)
 {
     kvd_buf_t copy = KVD_BUF_INIT;
-    kvd_buf_append(&copy, data, len);
-    kvd_resp_parser_t parser;
-    kvd_resp_parser_init(&parser);
     kvd_argv_t argv = KVD_ARGV_INIT;
-    kvd_resp_status_t st =
-        kvd_resp_parse(&parser, copy.data, copy.len, &argv, &kvd_route_peer_limits);
-    KVD_ASSERT(st == KVD_RESP_OK && argv.argc == 2 && argv.v[1].len < KVD_TXID_MAX);
+    kvd_route_decode(&copy, (const char *)data, len, &argv);
+    KVD_ASSERT(argv.argc == 2 && argv.v[1].len < KVD_TXID_MAX);
     const kvd_arg_t *verb = &argv.v[0];
     char txid[KVD_TXID_MAX];
     memcpy(txid, argv.v[1].ptr, argv.v[1].len);

@@ -76,13 +76,8 @@ static void on_pull(void *arg, int shard, const char *data, size_t len)
         return;
     }
     kvd_buf_t copy = KVD_BUF_INIT;
-    kvd_buf_append(&copy, data, len);
-        kvd_resp_parser_t parser;
-    kvd_resp_parser_init(&parser);
     kvd_argv_t got = KVD_ARGV_INIT;
-    kvd_resp_status_t st =
-        kvd_resp_parse(&parser, copy.data, copy.len, &got, &kvd_route_peer_limits);
-    KVD_ASSERT(st == KVD_RESP_OK);
+    kvd_route_decode(&copy, data, len, &got);
     int i = 0;
     for (int k = 0; k < tx->nkeys; k++) {
         if (tx->keys[k].shard != shard || tx->keys[k].round != tx->round)

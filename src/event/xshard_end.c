@@ -13,8 +13,7 @@ static ev_timer retry_w;
 static void send_ctl(kvd_xtx_t *tx, int to, const char *verb, kvd_router_reply_fn *fn)
 {
     kvd_buf_t payload = KVD_BUF_INIT;
-    kvd_arg_t argv[2] = {{(char *)verb, strlen(verb)}, {tx->txid, strlen(tx->txid)}};
-    kvd_route_encode(&payload, 2, argv);
+    kvd_route_encode_ctl(&payload, verb, tx->txid);
     xs_send_step(tx, to, KVD_MSG_TXCTL, &payload, to, fn);
 }
 
@@ -148,8 +147,7 @@ void xs_end_transaction(kvd_xtx_t *tx)
 static void send_commit(int to, const char *txid, kvd_router_reply_fn *fn, void *arg)
 {
     kvd_buf_t payload = KVD_BUF_INIT;
-    kvd_arg_t argv[2] = {{(char *)"COMMIT", 6}, {(char *)txid, strlen(txid)}};
-    kvd_route_encode(&payload, 2, argv);
+    kvd_route_encode_ctl(&payload, "COMMIT", txid);
     kvd_router_request(to, 0, 0, KVD_MSG_TXCTL, &payload, fn, arg, to);
 }
 
