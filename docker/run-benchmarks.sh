@@ -169,16 +169,25 @@ versions() {
 
 # ---- measuring ----
 
-# One measurement: prints "rps p50 p99 cpu_us_per_request".
+# One measurement: prints "rps p50 p99 cpu_us_per_request server_busy
+# client_busy".  Busy is CPU time over wall time, in percent: the server's
+# (its process tree) and, in local mode, redis-benchmark's own (bash's time
+# of the child; "-" in docker mode).  A client near 100% busy means the
+# req/s of that run measure the client, not the server.
 measure() {
-    local s="$1" test="$2" pipe="$3" n="$4" before after line
+    local s="$1" test="$2" pipe="$3" n="$4" before after line times
     cli "$s" flushall >/dev/null
     before="$(server_cpu_ns "$s")"
-    line="$(bench "$s" -t "$test" -n "$n" -c "$CLIENTS" -P "$pipe" --csv 2>/dev/null | tail -n 1)"
+    times="$WORK/times"
+    line="$( { TIMEFORMAT='%R %U %S'; time bench "$s" -t "$test" -n "$n" -c "$CLIENTS" -P "$pipe" --csv 2>/dev/null; } 2>"$times" | tail -n 1)"
     after="$(server_cpu_ns "$s")"
     # CSV: "test","rps","avg","min","p50","p95","p99","max"
-    echo "$line" | tr -d '"' | awk -F, -v t=$((after - before)) -v n="$n" \
-        '{ printf "%s %s %s %.4f\n", $2, $5, $7, t / 1e3 / n }'
+    echo "$line" | tr -d '"' | awk -F, -v t=$((after - before)) -v n="$n" -v mode="$MODE" \
+        -v times="$(tail -n 1 "$times")" '{
+            split(times, w, " ")
+            cli = (mode == "local" && w[1] > 0) ? sprintf("%.0f", 100 * (w[2] + w[3]) / w[1]) : "-"
+            srv = w[1] > 0 ? sprintf("%.0f", 100 * t / 1e9 / w[1]) : "-"
+            printf "%s %s %s %.4f %s %s\n", $2, $5, $7, t / 1e3 / n, srv, cli }'
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -187,7 +196,7 @@ start_servers
 printf '# %s (%s mode): %d clients, %d requests at P 1, %d pipelined, %d runs (medians), server on cpu %s, client on cpu %s\n' \
     "$(versions)" "$MODE" "$CLIENTS" "$REQUESTS" "$REQUESTS_PIPELINED" "$RUNS" "$SERVER_CPU" "$CLIENT_CPU"
 printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '| test | P | server | req/s | p50 ms | p99 ms | CPU us/req |\n|---|---|---|---|---|---|---|\n'
+printf '| test | P | server | req/s | p50 ms | p99 ms | CPU us/req | server busy %% | client busy %% |\n|---|---|---|---|---|---|---|---|---|\n'
 RATIOS=""
 for test in ${TESTS//,/ }; do
     for pipe in $PIPELINES; do
@@ -205,15 +214,17 @@ for test in ${TESTS//,/ }; do
             p50="$(awk '{print $2}' "$WORK/$s.txt" | median)"
             p99="$(awk '{print $3}' "$WORK/$s.txt" | median)"
             cpu="$(awk '{print $4}' "$WORK/$s.txt" | median)"
-            printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$test" "$pipe" "$s" "$rps" "$p50" "$p99" "$cpu"
-            eval "${s}_rps=$rps ${s}_cpu=$cpu"
+            sbusy="$(awk '{print $5}' "$WORK/$s.txt" | median)"
+            cbusy="$(awk '{print $6}' "$WORK/$s.txt" | median)"
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$test" "$pipe" "$s" "$rps" "$p50" "$p99" "$cpu" "$sbusy" "$cbusy"
+            eval "${s}_rps=$rps ${s}_cpu=$cpu ${s}_cbusy=$cbusy"
         done
         # shellcheck disable=SC2154  # set by eval above
         RATIOS="$RATIOS$(awk -v t="$test" -v p="$pipe" -v kr="$kvd_rps" -v rr="$redis_rps" \
-            -v kc="$kvd_cpu" -v rc="$redis_cpu" 'BEGIN {
-                printf "| %s | %s | %.2f | %s |\n", t, p, kr / rr, (rc > 0 ? sprintf("%.2f", kc / rc) : "n/a") }')
+            -v kc="$kvd_cpu" -v rc="$redis_cpu" -v kb="$kvd_cbusy" -v rb="$redis_cbusy" 'BEGIN {
+                printf "| %s | %s | %.2f | %s | %s / %s |\n", t, p, kr / rr, (rc > 0 ? sprintf("%.2f", kc / rc) : "n/a"), kb, rb }')
 "
     done
 done
-printf '\n| test | P | req/s kvd/redis | CPU per request kvd/redis |\n|---|---|---|---|\n%s' "$RATIOS"
+printf '\n| test | P | req/s kvd/redis | CPU per request kvd/redis | client busy %% kvd / redis runs |\n|---|---|---|---|---|\n%s' "$RATIOS"
 printf '# load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
