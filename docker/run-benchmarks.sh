@@ -19,7 +19,12 @@
 #
 # Usage: docker/run-benchmarks.sh [-m local|docker] [-b KVD_BIN] [-r RUNS]
 #            [-n REQUESTS_P1] [-N REQUESTS_PIPELINED] [-t TESTS] [-P "1 16 64"]
-#            [-c CLIENTS] [-s SERVER_CPU] [-C CLIENT_CPU]
+#            [-c CLIENTS] [-s SERVER_CPU] [-C CLIENT_CPU] [-F]
+#
+# -F (local mode) also measures tools/bench-null-server, a server that does
+# no work (epoll, read, "+OK" to every command, one write per read): its
+# CPU per request over redis-server's is the floor no server can go below
+# on this machine, printed beside kvd's ratio.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -33,14 +38,17 @@ PIPELINES="1 16 64"
 CLIENTS=50
 SERVER_CPU=0
 CLIENT_CPU=1
+FLOOR=0
+NULL_BIN="${NULL_BIN:-$(cd "$HERE/.." && pwd)/tools/bench-null-server}"
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
-while getopts "m:b:r:n:N:t:P:c:s:C:h" opt; do
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while getopts "m:b:r:n:N:t:P:c:s:C:Fh" opt; do
     case "$opt" in
     m) MODE="$OPTARG" ;; b) KVD_BIN="$OPTARG" ;; r) RUNS="$OPTARG" ;;
     n) REQUESTS="$OPTARG" ;; N) REQUESTS_PIPELINED="$OPTARG" ;;
     t) TESTS="$OPTARG" ;; P) PIPELINES="$OPTARG" ;; c) CLIENTS="$OPTARG" ;;
-    s) SERVER_CPU="$OPTARG" ;; C) CLIENT_CPU="$OPTARG" ;; h) usage 0 ;; *) usage 1 ;;
+    s) SERVER_CPU="$OPTARG" ;; C) CLIENT_CPU="$OPTARG" ;; F) FLOOR=1 ;;
+    h) usage 0 ;; *) usage 1 ;;
     esac
 done
 case "$MODE" in
@@ -55,15 +63,23 @@ if [ "$MODE" = local ] && [ ! -x "$KVD_BIN" ]; then
     echo "run-benchmarks: no kvd binary at $KVD_BIN (use -b)" >&2
     exit 1
 fi
+SERVERS="kvd redis"
+if [ "$FLOOR" = 1 ]; then
+    [ "$MODE" = local ] || { echo "run-benchmarks: -F needs local mode" >&2; exit 1; }
+    [ -x "$NULL_BIN" ] || { echo "run-benchmarks: no $NULL_BIN (make tools/bench-null-server)" >&2; exit 1; }
+    SERVERS="kvd redis null"
+fi
 
 WORK="$(mktemp -d /tmp/kvd-bench.XXXXXX)"
 KVD_PORT=$((20000 + RANDOM % 10000))
 REDIS_PORT=$((KVD_PORT + 1))
-KVD_PID="" REDIS_PID="" COMPOSE_UP=0
+NULL_PORT=$((KVD_PORT + 2))
+KVD_PID="" REDIS_PID="" NULL_PID="" COMPOSE_UP=0
 COMPOSE=(docker compose -f "$HERE/compose.yaml" -p kvd-bench)
 cleanup() {
     [ -n "$KVD_PID" ] && kill "$KVD_PID" 2>/dev/null && wait "$KVD_PID" 2>/dev/null
     [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+    [ -n "$NULL_PID" ] && kill "$NULL_PID" 2>/dev/null && wait "$NULL_PID" 2>/dev/null
     [ "$COMPOSE_UP" = 1 ] && "${COMPOSE[@]}" down >/dev/null 2>&1
     rm -rf "$WORK"
 }
@@ -80,6 +96,7 @@ cli() {
     else
         local port="$KVD_PORT"
         [ "$s" = redis ] && port="$REDIS_PORT"
+        [ "$s" = null ] && port="$NULL_PORT"
         redis-cli -p "$port" "$@"
     fi
 }
@@ -93,6 +110,7 @@ bench() {
     else
         local port="$KVD_PORT"
         [ "$s" = redis ] && port="$REDIS_PORT"
+        [ "$s" = null ] && port="$NULL_PORT"
         taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" "$@"
     fi
 }
@@ -124,6 +142,7 @@ server_cpu_ns() {
     fi
     local root="$KVD_PID" p total=0
     [ "$1" = redis ] && root="$REDIS_PID"
+    [ "$1" = null ] && root="$NULL_PID"
     for p in "$root" $(pgrep -P "$root" || true); do
         total=$((total + $(proc_cpu_ns "$p")))
     done
@@ -132,7 +151,7 @@ server_cpu_ns() {
 
 wait_ping() {
     for _ in $(seq 200); do
-        [ "$(cli "$1" ping 2>/dev/null)" = PONG ] && return 0
+        case "$(cli "$1" ping 2>/dev/null)" in PONG | OK) return 0 ;; esac
         sleep 0.1
     done
     echo "run-benchmarks: $1 did not answer" >&2
@@ -151,9 +170,12 @@ start_servers() {
         taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
             --appendonly no --daemonize no --dir "$WORK" --logfile "$WORK/redis.log" &
         REDIS_PID=$!
+        if [ "$FLOOR" = 1 ]; then
+            taskset -c "$SERVER_CPU" "$NULL_BIN" "$NULL_PORT" &
+            NULL_PID=$!
+        fi
     fi
-    wait_ping kvd
-    wait_ping redis
+    for s in $SERVERS; do wait_ping "$s"; done
 }
 
 versions() {
@@ -202,14 +224,13 @@ for test in ${TESTS//,/ }; do
     for pipe in $PIPELINES; do
         n="$REQUESTS"
         [ "$pipe" -gt 1 ] && n="$REQUESTS_PIPELINED"
-        : >"$WORK/kvd.txt"
-        : >"$WORK/redis.txt"
+        for s in $SERVERS; do : >"$WORK/$s.txt"; done
         for run in $(seq "$RUNS"); do
-            # Alternate which server goes first, so drift hurts both alike.
-            if [ $((run % 2)) = 1 ]; then order="kvd redis"; else order="redis kvd"; fi
+            # Rotate which server goes first, so drift hurts all alike.
+            order="$(echo $SERVERS | awk -v r="$run" '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r - 1) % NF + 1) }')"
             for s in $order; do measure "$s" "$test" "$pipe" "$n" >>"$WORK/$s.txt"; done
         done
-        for s in kvd redis; do
+        for s in $SERVERS; do
             rps="$(awk '{print $1}' "$WORK/$s.txt" | median)"
             p50="$(awk '{print $2}' "$WORK/$s.txt" | median)"
             p99="$(awk '{print $3}' "$WORK/$s.txt" | median)"
@@ -221,10 +242,16 @@ for test in ${TESTS//,/ }; do
         done
         # shellcheck disable=SC2154  # set by eval above
         RATIOS="$RATIOS$(awk -v t="$test" -v p="$pipe" -v kr="$kvd_rps" -v rr="$redis_rps" \
-            -v kc="$kvd_cpu" -v rc="$redis_cpu" -v kb="$kvd_cbusy" -v rb="$redis_cbusy" 'BEGIN {
-                printf "| %s | %s | %.2f | %s | %s / %s |\n", t, p, kr / rr, (rc > 0 ? sprintf("%.2f", kc / rc) : "n/a"), kb, rb }')
+            -v kc="$kvd_cpu" -v rc="$redis_cpu" -v nc="${null_cpu:-}" -v kb="$kvd_cbusy" -v rb="$redis_cbusy" 'BEGIN {
+                floor = (nc != "" && rc > 0) ? sprintf(" | %.2f", nc / rc) : ""
+                printf "| %s | %s | %.2f | %s%s | %s / %s |\n", t, p, kr / rr,
+                    (rc > 0 ? sprintf("%.2f", kc / rc) : "n/a"), floor, kb, rb }')
 "
     done
 done
-printf '\n| test | P | req/s kvd/redis | CPU per request kvd/redis | client busy %% kvd / redis runs |\n|---|---|---|---|---|\n%s' "$RATIOS"
+if [ "$FLOOR" = 1 ]; then
+    printf '\n| test | P | req/s kvd/redis | CPU per request kvd/redis | floor: null server/redis | client busy %% kvd / redis runs |\n|---|---|---|---|---|---|\n%s' "$RATIOS"
+else
+    printf '\n| test | P | req/s kvd/redis | CPU per request kvd/redis | client busy %% kvd / redis runs |\n|---|---|---|---|---|\n%s' "$RATIOS"
+fi
 printf '# load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
