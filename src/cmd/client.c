@@ -136,8 +136,3 @@ int kvd_arg_ll_range(kvd_client_t *c, const kvd_arg_t *a, int64_t min, int64_t m
     return 0;
 }
 
-bool kvd_arg_is(const kvd_arg_t *a, const char *keyword)
-{
-    size_t n = strlen(keyword);
-    return a->len == n && strncasecmp(a->ptr, keyword, n) == 0;
-}

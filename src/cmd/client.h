@@ -11,6 +11,8 @@
 #ifndef KVD_CLIENT_H
 #define KVD_CLIENT_H
 
+#include <strings.h>
+
 #include "../core/buf.h"
 #include "../proto/resp.h"
 #include "command.h"
@@ -140,7 +142,13 @@ void kvd_reply_arity(kvd_client_t *c);        /* ERR wrong number of arguments f
 int kvd_arg_ll(kvd_client_t *c, const kvd_arg_t *a, int64_t *out);
 int kvd_arg_ll_range(kvd_client_t *c, const kvd_arg_t *a, int64_t min, int64_t max, int64_t *out,
                      const char *msg);
-/* Case-insensitive comparison of an argument with a keyword. */
-bool kvd_arg_is(const kvd_arg_t *a, const char *keyword);
+/* Case-insensitive comparison of an argument with a keyword.  Inline so
+ * the keyword's length folds to a constant and a length mismatch, the
+ * common case when options are tried in turn, costs one compare. */
+static inline bool kvd_arg_is(const kvd_arg_t *a, const char *keyword)
+{
+    size_t n = strlen(keyword);
+    return a->len == n && strncasecmp(a->ptr, keyword, n) == 0;
+}
 
 #endif /* KVD_CLIENT_H */

@@ -139,6 +139,8 @@ static kvd_hpack_t *splice(kvd_hpack_t *p, size_t at, size_t old, size_t fresh)
     size_t tail = p->used - at - old;
     size_t used = p->used - old + fresh;
     KVD_ASSERT(used <= KVD_HPACK_MAX_BYTES);
+    if (fresh == old)
+        return p; /* a value replaced by one as long: no realloc */
     if (fresh < old)
         memmove(p->data + at + fresh, p->data + at + old, tail);
     p = kvd_realloc(p, sizeof(*p) + used);

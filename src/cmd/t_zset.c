@@ -175,13 +175,17 @@ static void zadd_generic(kvd_client_t *c, int flags)
 {
     bool ch = false;
     int scoreidx = parse_zadd_flags(c, 2, &flags, &ch);
-    double *scores = kvd_malloc(sizeof(double) * (size_t)(c->argc / 2 + 1));
+    /* Most ZADDs name a few members: their scores fit on the stack. */
+    double few[16];
+    size_t need = (size_t)(c->argc / 2 + 1);
+    double *scores = need <= KVD_ARRAY_LEN(few) ? few : kvd_malloc(sizeof(double) * need);
     kvd_entry_t *e;
     kvd_zset_t *z;
     const kvd_arg_t *key = &c->argv[1];
     if (check_zadd_args(c, scoreidx, flags, scores) < 0 ||
         kvd_zset_cmd_lookup(c, key, false, &e, &z) < 0) {
-        kvd_free(scores);
+        if (scores != few)
+            kvd_free(scores);
         return;
     }
     zadd_result_t r = {0, 0, 0, 0};
@@ -195,7 +199,8 @@ static void zadd_generic(kvd_client_t *c, int flags)
         ok = zadd_apply(c, z, scoreidx, flags, scores, &r);
         kvd_zset_cmd_written(c, key, e, z);
     }
-    kvd_free(scores);
+    if (scores != few)
+        kvd_free(scores);
     if (!ok)
         return;
     kvd_shard_add_dirty(c->shard, (uint64_t)(r.added + r.updated));

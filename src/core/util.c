@@ -72,8 +72,29 @@ bool kvd_str2ld(const char *s, size_t len, long double *out)
     return true;
 }
 
+/* A decimal integer of at most 15 digits (an optional '-' first) is exact
+ * in a double: the common score or increment, without strtod's cost.
+ * "-0" stays -0.0, as strtod reads it. */
+static bool small_int_to_d(const char *s, size_t len, double *out)
+{
+    size_t i = len > 0 && s[0] == '-' ? 1 : 0;
+    if (len == i || len - i > 15)
+        return false;
+    uint64_t u = 0;
+    for (size_t j = i; j < len; j++) {
+        if (s[j] < '0' || s[j] > '9')
+            return false;
+        u = u * 10 + (uint64_t)(s[j] - '0');
+    }
+    double d = (double)u;
+    *out = i == 1 ? -d : d;
+    return true;
+}
+
 bool kvd_str2d(const char *s, size_t len, double *out)
 {
+    if (small_int_to_d(s, len, out))
+        return true;
     char buf[5 * 1024 + 1];
     if (!copy_number_text(s, len, buf, sizeof(buf)))
         return false;
@@ -104,11 +125,20 @@ static const char digit_pairs[201] =
 static size_t decimal_digits(uint64_t v)
 {
     size_t n = 1;
-    /* At most 20 rounds: UINT64_MAX has 20 digits. */
-    for (int i = 0; i < 20 && v >= 10; i++) {
-        v /= 10;
-        n++;
+    /* Four digits per division; at most 5 rounds (UINT64_MAX has 20). */
+    for (int i = 0; i < 5; i++) {
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
     }
+    KVD_ASSERT(false);
     return n;
 }
 

@@ -1070,6 +1070,17 @@ START_TEST(ll2str_matches_printf)
         if (strcmp(got, want) != 0)
             ck_abort_msg("kvd_ll2str gave %s for %s", got, want);
     }
+    /* Every digit count's edges: 10^k - 1, 10^k and 10^k + 1. */
+    int64_t p = 1;
+    for (int k = 0; k <= 18; k++) {
+        for (int64_t v = p - 1; v <= p + 1; v++) {
+            size_t n = kvd_ll2str(got, v);
+            REQUIRE(n == (size_t)snprintf(want, sizeof(want), "%lld", (long long)v));
+            REQUIRE(strcmp(got, want) == 0);
+        }
+        if (k < 18)
+            p *= 10;
+    }
 }
 END_TEST
 

@@ -74,6 +74,9 @@ START_TEST(zadd_options_and_errors)
     EQ(NOT_FLOAT, "zadd", "z", "foo", "a");
     EQ(NOT_FLOAT, "zadd", "z", "nan", "a");
     EQ(NOT_FLOAT, "zadd", "z", " 1", "a");
+    EQ(NOT_FLOAT, "zadd", "z", "-", "a");
+    EQ(NOT_FLOAT, "zadd", "z", "", "a");
+    EQ(NOT_FLOAT, "zadd", "z", "12a", "a");
     EQ("$1\r\n3\r\n", "zadd", "z", "incr", "2", "a");
     EQ("$-1\r\n", "zadd", "z", "incr", "nx", "2", "a");
     EQ("$-1\r\n", "zadd", "z", "incr", "gt", "-1", "a");
@@ -89,6 +92,25 @@ START_TEST(zadd_options_and_errors)
     EQ(":2\r\n", "zadd", "f", "1e20", "e", "-inf", "n");
     EQ("*4\r\n$1\r\nm\r\n$19\r\n0.30000000000000004\r\n$1\r\nn\r\n$4\r\n-inf\r\n", "zrange",
        "f", "+inf", "-inf", "byscore", "withscores", "rev", "limit", "1", "2");
+}
+END_TEST
+
+/* Integer scores take a path of their own (no strtod): the same values. */
+START_TEST(integer_scores)
+{
+    static const char *const in[] = {"-0", "007", "123456789012345", "-123456789012345",
+                                     "1234567890123456", "+5", "17"};
+    static const char *const out[] = {"$1\r\n0\r\n", "$1\r\n7\r\n", "$15\r\n123456789012345\r\n",
+                                      "$16\r\n-123456789012345\r\n",
+                                      "$16\r\n1234567890123456\r\n", "$1\r\n5\r\n",
+                                      "$2\r\n17\r\n"};
+    for (size_t i = 0; i < KVD_ARRAY_LEN(in); i++) {
+        EQ(":1\r\n", "zadd", "zi", in[i], "m");
+        EQ(out[i], "zscore", "zi", "m");
+        EQ(":1\r\n", "del", "zi");
+    }
+    EQ(":1\r\n", "zadd", "zi", "9007199254740993", "m"); /* 16 digits: strtod rounds */
+    EQ("$16\r\n9007199254740992\r\n", "zscore", "zi", "m");
 }
 END_TEST
 
@@ -575,6 +597,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, th_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, zadd_options_and_errors);
+    tcase_add_test(tc, integer_scores);
     tcase_add_test(tc, single_member_reads_and_zrem);
     tcase_add_test(tc, zrange_forms);
     tcase_add_test(tc, lex_ranges_and_counts);
