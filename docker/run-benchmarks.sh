@@ -75,7 +75,11 @@ KVD_PORT=$((20000 + RANDOM % 10000))
 REDIS_PORT=$((KVD_PORT + 1))
 NULL_PORT=$((KVD_PORT + 2))
 KVD_PID="" REDIS_PID="" NULL_PID="" COMPOSE_UP=0
+# Compose v2 (the docker CLI plugin), or v1 (Debian's docker-compose).
 COMPOSE=(docker compose -f "$HERE/compose.yaml" -p kvd-bench)
+if [ "$MODE" = docker ] && ! docker compose version >/dev/null 2>&1 && command -v docker-compose >/dev/null; then
+    COMPOSE=(docker-compose -f "$HERE/compose.yaml" -p kvd-bench)
+fi
 cleanup() {
     [ -n "$KVD_PID" ] && kill "$KVD_PID" 2>/dev/null && wait "$KVD_PID" 2>/dev/null
     [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
