@@ -192,7 +192,10 @@ bool txpart_must_wait(int from, const kvd_ring_hdr_t *h)
     unsigned kind = h->kind & 0xff;
     if (kind == KVD_MSG_REPLY || kind == KVD_MSG_TXCTL || (h->kind & KVD_MSG_ABORT))
         return false;
-    bool holder = P->state != TP_FREE && from == P->from && h->conn_id == P->conn;
+    /* Only a running holder sends steps.  Once prepared (or in doubt)
+     * its coordinator may have died, and the restarted worker numbers its
+     * connections afresh: one of them may have the holder's conn_id. */
+    bool holder = P->state == TP_RUNNING && from == P->from && h->conn_id == P->conn;
     if (holder)
         return false; /* the holder's own steps */
     return P->state != TP_FREE || P->dq_head != NULL; /* behind earlier waiters, in order */
