@@ -239,6 +239,9 @@ static void check_transfer(rsim_t *x, rs_client_t *c, rs_rd_t *r)
         indefinite(x, c); /* -LOADING after the commit point, or a failed sync */
         return;
     }
+    if (t != '*')
+        rs_fail(x, "c%d: a transfer's EXEC answered '%.*s'", c->id, (int)(r->n < 60 ? r->n : 60),
+                r->p);
     int64_t n = rs_rd_array(r);
     if (n != 3)
         rs_fail(x, "c%d: a transfer's EXEC answered an array of %lld", c->id, (long long)n);

@@ -90,7 +90,7 @@ static uint64_t parse_u64(const char *s)
 
 static void parse_opts(int argc, char **argv, rs_opts_t *o)
 {
-    *o = (rs_opts_t){.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32), .steps = 1500,
+    *o = (rs_opts_t){.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32), .steps = 3000,
                      .crashes = true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -192,9 +192,14 @@ static int live_shard(rsim_t *x)
 
 static void client_step(rsim_t *x)
 {
-    rs_client_t *c = &x->clients[sim_rng_below(&x->rng, (uint64_t)x->nclients)];
-    if (c->busy || x->shards[c->home].sh == NULL)
+    rs_client_t *idle[RS_MAX_CLIENTS];
+    int n = 0;
+    for (int k = 0; k < x->nclients; k++)
+        if (!x->clients[k].busy && x->shards[x->clients[k].home].sh != NULL)
+            idle[n++] = &x->clients[k];
+    if (n == 0)
         return;
+    rs_client_t *c = idle[sim_rng_below(&x->rng, (uint64_t)n)];
     uint64_t pick = sim_rng_below(&x->rng, 100);
     rs_op_t op = pick < 35 ? OP_TRANSFER : pick < 50 ? OP_SMOVE : pick < 65 ? OP_MSET
                  : pick < 80 ? OP_INCR : OP_SNAPSHOT;

@@ -16,6 +16,8 @@
 #define DRAIN_BATCH 256
 /* A peer whose replies back up past this stops being drained (backpressure). */
 #define OUT_BACKLOG_LIMIT (8u << 20)
+/* A request's sequence: the worker's incarnation above these bits. */
+#define SEQ_INCARNATION_SHIFT 40
 
 kvd_shm_t *kvd_router_shm;
 
@@ -870,6 +872,12 @@ void kvd_router_start(struct ev_loop *loop, kvd_shard_t *shard, kvd_shm_t *shm,
     R->self = shard->id;
     R->n = shard->nshards;
     R->shm = shm;
+    /* Sequences unique across this worker's restarts: a peer that has not
+     * yet seen the reset may send a reply to the dead incarnation's
+     * request under the new epoch, and it must not answer ours. */
+    uint32_t inc = atomic_load_explicit(&kvd_shm_ctl(shm, (unsigned)R->self)->incarnation,
+                                        memory_order_relaxed);
+    R->next_seq = (uint64_t)inc << SEQ_INCARNATION_SHIFT;
     shard->find_proxy = find_proxy;
     R->peers = kvd_calloc((size_t)R->n, sizeof(*R->peers));
     kvd_dict_init(&R->requests, &request_type, 0x726f757465723121ULL, (uint64_t)shard->id);
