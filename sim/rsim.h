@@ -27,7 +27,9 @@
  * sets, MSET of keys on several shards, INCR of a counter, and a snapshot
  * (one cross-shard MULTI/EXEC reading every account, set and MSET key).
  *
- * A worker crash is a process crash: the shard's memory and its AOF
+ * A worker crash is a process crash, between two steps or in the middle
+ * of a loop turn (before or after its AOF write, with what it sent its
+ * peers already in the rings): the shard's memory and its AOF
  * buffer are lost, its page cache (the simulated disk) survives.  Then,
  * a few steps later as the seed says, the "master" resets its rings
  * (kvd_shm_reset_worker: the peers see the epoch change and fail or
@@ -122,6 +124,7 @@ typedef struct rsim {
     rs_client_t clients[RS_MAX_CLIENTS];
     int nclients;
     uint64_t step;
+    uint64_t crash_one_in; /* per step, and per crash point of a loop turn; 0: never */
     bool healing;
     sim_trace_t trace;
     rs_stats_t st;

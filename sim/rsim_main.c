@@ -245,9 +245,9 @@ static void run(rsim_t *x)
     rs_client_send(x, &x->clients[0], OP_SETUP);
     heal(x);
     /* A crash every 30-150 steps. */
-    uint64_t crash_one_in = x->o.crashes ? 30 + sim_rng_below(&x->rng, 120) : 0;
+    x->crash_one_in = x->o.crashes ? 30 + sim_rng_below(&x->rng, 120) : 0;
     for (x->step = 1; x->step <= x->o.steps; x->step++) {
-        step(x, crash_one_in);
+        step(x, x->crash_one_in);
         rs_check_step(x);
     }
     heal(x);

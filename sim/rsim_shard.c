@@ -53,6 +53,16 @@ static size_t drain_count(rsim_t *x)
     return pick < 2 ? 0 : pick < 4 ? 1 : pick < 6 ? 1 + sim_rng_below(&x->rng, 4) : RS_DRAIN_BATCH;
 }
 
+/* BUGGIFY: the worker dies in the middle of its turn. */
+static bool crash_here(rsim_t *x, int i, const char *where)
+{
+    if (x->healing || x->crash_one_in == 0 || !sim_rng_one_in(&x->rng, 2 * x->crash_one_in))
+        return false;
+    rs_trace(x, "#%llu s%d dies %s", (unsigned long long)x->step, i, where);
+    rs_crash(x, i);
+    return true;
+}
+
 /* worker.c's turn: timers (libev runs them before the prepare watcher),
  * then sweep_cb: drain, serve, write the AOF, send what it covers. */
 void rs_loop(rsim_t *x, int i)
@@ -72,7 +82,13 @@ void rs_loop(rsim_t *x, int i)
     kvd_conn_resume_unblocked(sh);
     kvd_blocking_expire(sh);
     kvd_conn_resume_unblocked(sh);
+    /* The worker may die at any instruction: here, what it sent peers is
+     * in the rings while what it ran is not yet in its file. */
+    if (crash_here(x, i, "before its AOF write"))
+        return;
     kvd_aof_before_sleep(sh);
+    if (crash_here(x, i, "after its AOF write"))
+        return;
     kvd_router_after_aof();
     x->st.loops++;
     rs_clients_collect(x, i);
