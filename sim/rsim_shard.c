@@ -3,7 +3,7 @@
  * start (the real kvd_aof_load and kvd_router_start), one loop turn,
  * cron, crash, the master's ring reset, restart.  See rsim.h.
  */
-#include "aof/aof.h"
+#include "aof/aof_int.h"
 #include "cmd/blocking.h"
 #include "rsim.h"
 
@@ -53,10 +53,15 @@ static size_t drain_count(rsim_t *x)
     return pick < 2 ? 0 : pick < 4 ? 1 : pick < 6 ? 1 + sim_rng_below(&x->rng, 4) : RS_DRAIN_BATCH;
 }
 
-/* BUGGIFY: the worker dies in the middle of its turn. */
+/* BUGGIFY: the worker dies in the middle of its turn; more likely when
+ * the turn has something to lose (records not yet written). */
 static bool crash_here(rsim_t *x, int i, const char *where)
 {
-    if (x->healing || x->crash_one_in == 0 || !sim_rng_one_in(&x->rng, 2 * x->crash_one_in))
+    if (x->healing || x->crash_one_in == 0)
+        return false;
+    bool unwritten = x->shards[i].sh->aof != NULL && x->shards[i].sh->aof->main.buf.len > 0;
+    uint64_t one_in = unwritten ? 4 + x->crash_one_in / 8 : 2 * x->crash_one_in;
+    if (!sim_rng_one_in(&x->rng, one_in))
         return false;
     rs_trace(x, "#%llu s%d dies %s", (unsigned long long)x->step, i, where);
     rs_crash(x, i);
@@ -118,7 +123,8 @@ void rs_crash(rsim_t *x, int i)
     kvd_current_shard = NULL;
     s->incarnation++;
     s->reset_pending = true;
-    s->reset_at = x->step + sim_rng_below(&x->rng, 6);
+    /* The master reaps it a moment later: peers may still drain what it sent. */
+    s->reset_at = x->step + 1 + sim_rng_below(&x->rng, 8);
     s->restart_at = s->reset_at + sim_rng_below(&x->rng, 20);
     x->st.crashes++;
     rs_trace(x, "#%llu s%d crashed", (unsigned long long)x->step, i);
