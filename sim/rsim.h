@@ -36,8 +36,11 @@
  * resolve what they had with it), and later the worker restarts from its
  * file through the real kvd_aof_load, kvd_router_start (a prepared block
  * left in doubt asks its coordinator) and the committed set's resends.
- * A request cut by a crash has an indefinite outcome.  Power loss and
- * disk faults are kvd-sim-xshard's business, not modelled here.
+ * A request cut by a crash has an indefinite outcome.  Under appendfsync
+ * always, where every acknowledgement waited for its fsync, one crash in
+ * three is also a power loss of that worker's disk (unsynced bytes lost
+ * or torn, sim_disk.h).  Disk write and fsync errors are kvd-sim-xshard's
+ * business, not modelled here.
  *
  * Checks (rsim_check.c): after every step, every ring's invariants and
  * the keyspace of every live shard (verify_invariants); every snapshot a
@@ -108,7 +111,7 @@ typedef struct rs_opts {
 
 typedef struct rs_stats {
     uint64_t ops[OP_COUNT], acked[OP_COUNT], failed[OP_COUNT], maybe[OP_COUNT];
-    uint64_t snapshots_checked, crashes, resets, restarts, loops, drained, timers;
+    uint64_t snapshots_checked, crashes, power_losses, resets, restarts, loops, drained, timers;
 } rs_stats_t;
 
 typedef struct rsim {

@@ -244,8 +244,8 @@ static void run(rsim_t *x)
 {
     rs_client_send(x, &x->clients[0], OP_SETUP);
     heal(x);
-    /* A crash every 30-150 steps. */
-    x->crash_one_in = x->o.crashes ? 30 + sim_rng_below(&x->rng, 120) : 0;
+    /* A crash every 60-300 steps, and in the middle of loop turns. */
+    x->crash_one_in = x->o.crashes ? 60 + sim_rng_below(&x->rng, 240) : 0;
     for (x->step = 1; x->step <= x->o.steps; x->step++) {
         step(x, x->crash_one_in);
         rs_check_step(x);
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
     const rs_stats_t *st = &x->st;
     printf("seed %llu: %d shards, %d clients, appendfsync %s, %llu steps: transfers %llu "
            "(%llu acked, %llu failed, %llu unknown), smove %llu, mset %llu, incr %llu, "
-           "snapshots %llu checked, %llu crashes, %llu restarts, %llu loops, %llu records "
+           "snapshots %llu checked, %llu crashes (%llu power), %llu restarts, %llu loops, %llu records "
            "drained, %llu timers\n",
            (unsigned long long)x->o.seed, x->n, x->nclients, fsync_names[x->cfg.appendfsync],
            (unsigned long long)x->o.steps, (unsigned long long)st->ops[OP_TRANSFER],
@@ -278,7 +278,7 @@ int main(int argc, char **argv)
            (unsigned long long)st->maybe[OP_TRANSFER], (unsigned long long)st->ops[OP_SMOVE],
            (unsigned long long)st->ops[OP_MSET], (unsigned long long)st->ops[OP_INCR],
            (unsigned long long)st->snapshots_checked, (unsigned long long)st->crashes,
-           (unsigned long long)st->restarts, (unsigned long long)st->loops,
+           (unsigned long long)st->power_losses, (unsigned long long)st->restarts, (unsigned long long)st->loops,
            (unsigned long long)st->drained, (unsigned long long)st->timers);
     printf("trace %016llx\n", (unsigned long long)x->trace.hash);
     return 0;

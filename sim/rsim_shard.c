@@ -60,7 +60,7 @@ static bool crash_here(rsim_t *x, int i, const char *where)
     if (x->healing || x->crash_one_in == 0)
         return false;
     bool unwritten = x->shards[i].sh->aof != NULL && x->shards[i].sh->aof->main.buf.len > 0;
-    uint64_t one_in = unwritten ? 4 + x->crash_one_in / 8 : 2 * x->crash_one_in;
+    uint64_t one_in = unwritten ? 4 + x->crash_one_in / 16 : 4 * x->crash_one_in;
     if (!sim_rng_one_in(&x->rng, one_in))
         return false;
     rs_trace(x, "#%llu s%d dies %s", (unsigned long long)x->step, i, where);
@@ -119,6 +119,14 @@ void rs_crash(rsim_t *x, int i)
     rs_clients_cut(x, i);
     kvd_shard_destroy(s->sh);
     s->sh = NULL;
+    /* Under always, every acknowledgement waited for its fsync: the disk
+     * may lose what was not synced (or tear it) and nothing promised may
+     * go with it. */
+    bool power = x->cfg.appendfsync == KVD_FSYNC_ALWAYS && sim_rng_one_in(&x->rng, 3);
+    if (power) {
+        sim_disk_crash(s->disk);
+        x->st.power_losses++;
+    }
     s->ctx = NULL;
     kvd_current_shard = NULL;
     s->incarnation++;
@@ -127,7 +135,8 @@ void rs_crash(rsim_t *x, int i)
     s->reset_at = x->step + 1 + sim_rng_below(&x->rng, 8);
     s->restart_at = s->reset_at + sim_rng_below(&x->rng, 20);
     x->st.crashes++;
-    rs_trace(x, "#%llu s%d crashed", (unsigned long long)x->step, i);
+    rs_trace(x, "#%llu s%d crashed%s", (unsigned long long)x->step, i,
+             power ? " (power loss)" : "");
 }
 
 void rs_reset(rsim_t *x, int i)
