@@ -29,14 +29,27 @@ sim_kvd_sim_xshard_SOURCES = \
 sim_kvd_sim_xshard_CFLAGS = $(AM_CFLAGS)
 sim_kvd_sim_xshard_LDADD = $(KVD_LIBS)
 
-TESTS += sim/run-seeds.sh sim/run-xshard-seeds.sh
-EXTRA_DIST += sim/run-seeds.sh sim/run-xshard-seeds.sh
+# The real router, participant and coordinator on several shards (rsim.h).
+check_PROGRAMS += sim/kvd-sim-router
+sim_kvd_sim_router_SOURCES = \
+	sim/rsim.h sim/rsim_main.c sim/rsim_shard.c sim/rsim_client.c sim/rsim_check.c \
+	sim/sim.h sim/verify.c \
+	sim/sim_env.h sim/sim_env.c \
+	sim/sim_disk.h sim/sim_disk.c \
+	sim/sim_fork.c \
+	sim/trace.h sim/trace.c
+sim_kvd_sim_router_CFLAGS = $(AM_CFLAGS)
+sim_kvd_sim_router_LDADD = $(KVD_LIBS)
+
+TESTS += sim/run-seeds.sh sim/run-xshard-seeds.sh sim/run-router-seeds.sh
+EXTRA_DIST += sim/run-seeds.sh sim/run-xshard-seeds.sh sim/run-router-seeds.sh
 
 # More seeds on demand: make sim SEEDS=10000
 SEEDS ?= 50
-sim: sim/kvd-sim sim/kvd-sim-xshard
+sim: sim/kvd-sim sim/kvd-sim-xshard sim/kvd-sim-router
 	KVD_TOP_BUILDDIR='$(abs_top_builddir)' SEEDS='$(SEEDS)' $(SHELL) $(srcdir)/sim/run-seeds.sh
 	KVD_TOP_BUILDDIR='$(abs_top_builddir)' SEEDS='$(SEEDS)' $(SHELL) $(srcdir)/sim/run-xshard-seeds.sh
+	KVD_TOP_BUILDDIR='$(abs_top_builddir)' SEEDS='$(SEEDS)' $(SHELL) $(srcdir)/sim/run-router-seeds.sh
 .PHONY: sim
 
 # The linearizability checker, tested on its own.

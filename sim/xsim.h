@@ -2,10 +2,10 @@
  * xsim.h - kvd-sim-xshard: cross-shard transactions (aof.h, xshard.h)
  * through crashes, on several shards in one process.
  *
- * The real router, participant and coordinator code (src/event) keeps its
- * state in process globals and runs on libev, so it cannot host several
- * shards in one process.  Here a driver plays those roles instead, in
- * the protocol's order, and everything that reaches a file goes through
+ * Here a driver plays the router's, participant's and coordinator's
+ * roles, in the protocol's order (kvd-sim-router, rsim.h, runs the real
+ * ones; this driver reaches disk faults and power losses that one does
+ * not model), and everything that reaches a file goes through
  * the real AOF code of each shard (kvd_aof_tx_*, kvd_aof_before_sleep,
  * kvd_aof_cron, kvd_aof_load, the committed set, the in-doubt calls),
  * each shard with its own simulated disk (sim_disk.h).

@@ -27,6 +27,8 @@ static kvd_conn_t *write_queue_head;
 
 static void queue_write(kvd_conn_t *conn)
 {
+    if (conn->fd < 0)
+        return; /* socketless: its owner takes the output (kvd_conn_new_local) */
     /* A client to close after its reply is queued even with nothing left
      * to write: flush_output closes it. */
     if (conn->write_queued || (conn->out.len == conn->out_sent &&
@@ -83,6 +85,22 @@ static void conn_setup(struct ev_loop *loop, int fd, kvd_shard_t *shard)
     shard->stats.total_connections_received++;
 }
 
+kvd_conn_t *kvd_conn_new_local(kvd_shard_t *shard, const char *addr)
+{
+    kvd_conn_t *conn = kvd_calloc(1, sizeof(*conn));
+    conn->fd = -1;
+    kvd_client_init(&conn->client, shard);
+    kvd_client_t *c = &conn->client;
+    c->fd = -1;
+    c->conn = conn;
+    c->reply = &conn->out;
+    snprintf(c->addr, sizeof(c->addr), "%s", addr);
+    kvd_resp_parser_init(&conn->parser);
+    kvd_shard_link_client(shard, c);
+    shard->stats.total_connections_received++;
+    return conn;
+}
+
 void kvd_conn_accept(struct ev_loop *loop, int lfd)
 {
     kvd_shard_t *shard = kvd_current_shard;
@@ -107,11 +125,14 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why)
 {
     kvd_client_t *c = &conn->client;
     kvd_log_verbose("closing client id=%llu addr=%s: %s", (unsigned long long)c->id, c->addr, why);
-    ev_io_stop(conn->loop, &conn->rio);
-    ev_io_stop(conn->loop, &conn->wio);
+    if (conn->loop != NULL) {
+        ev_io_stop(conn->loop, &conn->rio);
+        ev_io_stop(conn->loop, &conn->wio);
+    }
     unqueue_write(conn);
     kvd_conn_route_release(conn);
-    close(conn->fd);
+    if (conn->fd >= 0)
+        close(conn->fd);
     kvd_shard_unlink_client(c->shard, c);
     kvd_client_release(c);
     kvd_buf_free(&conn->query);
@@ -122,7 +143,7 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why)
 
 static void set_reading(kvd_conn_t *conn, bool on)
 {
-    if (on == conn->reading)
+    if (on == conn->reading || conn->loop == NULL)
         return;
     if (on)
         ev_io_start(conn->loop, &conn->rio);

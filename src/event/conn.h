@@ -72,6 +72,11 @@ typedef struct kvd_conn {
 /* Accept every pending connection on listening socket lfd. */
 void kvd_conn_accept(struct ev_loop *loop, int lfd);
 void kvd_conn_close(kvd_conn_t *conn, const char *why);
+/* A connection without a socket or loop (the simulator's clients): its
+ * owner appends bytes to `query` and calls kvd_conn_process, and takes
+ * the replies from `out` once the loop iteration that made them has
+ * written the AOF (as kvd_conn_flush_pending would). */
+kvd_conn_t *kvd_conn_new_local(kvd_shard_t *shard, const char *addr);
 /* Close clients flagged CLOSE_ASAP and idle ones past `timeout`. */
 void kvd_conn_sweep(kvd_shard_t *shard, bool check_idle);
 /* A part of pending slot p was answered (router.c or a local part). */

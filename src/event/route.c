@@ -20,6 +20,12 @@ void kvd_route_init(int n, int self)
         slot_shard[s] = (uint16_t)kvd_slot_shard(s, n);
 }
 
+void kvd_route_set_self(int self)
+{
+    KVD_ASSERT(self >= 0 && self < nshards);
+    self_shard = self;
+}
+
 int kvd_route_nshards(void)
 {
     return nshards;

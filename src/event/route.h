@@ -60,6 +60,8 @@ typedef struct kvd_route {
 
 /* Fill the slot -> shard table for nshards (once per worker). */
 void kvd_route_init(int nshards, int self);
+/* Another shard of the same count becomes self (the simulator). */
+void kvd_route_set_self(int self);
 int kvd_route_nshards(void);
 int kvd_route_self(void);
 int kvd_route_shard_of(const char *key, size_t klen);

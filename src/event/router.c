@@ -16,6 +16,8 @@
 #define DRAIN_BATCH 256
 /* A peer whose replies back up past this stops being drained (backpressure). */
 #define OUT_BACKLOG_LIMIT (8u << 20)
+/* A request's sequence: the worker's incarnation above these bits. */
+#define SEQ_INCARNATION_SHIFT 40
 
 kvd_shm_t *kvd_router_shm;
 
@@ -64,22 +66,34 @@ typedef struct after_aof {
     void *arg;
 } after_aof_t;
 
-static struct {
+/*
+ * One worker's router: production has exactly one (R0); the simulator
+ * makes one per simulated shard and enters the one whose turn it is
+ * (kvd_router_enter), so every function here works on R.
+ */
+struct kvd_router_ctx {
     bool active;
     int self, n;
     kvd_shard_t *shard;
+    kvd_shm_t *shm;
     kvd_wake_t wake;
-    struct ev_loop *loop;
+    struct ev_loop *loop; /* NULL in the simulator: it drives the rings itself */
     ev_io wake_w;
     ev_check check_w;
     ev_idle idle_w;
+    ev_timer timer_w;     /* fires at the earliest router timer */
+    kvd_router_timer_t *timers; /* armed ones, unordered (a handful at most) */
     peer_t *peers;
     kvd_dict_t requests;
     kvd_dict_t proxies;
     uint64_t next_seq;
     /* Called once after this iteration's AOF write (kvd_router_after_aof_call). */
     struct after_aof *after_aof;
-} R;
+    void *txpart, *xshard; /* txpart.c's and the coordinator's state */
+};
+
+static kvd_router_ctx_t R0;
+static kvd_router_ctx_t *R = &R0;
 
 static uint64_t seq_hash(const kvd_dict_t *d, const kvd_dict_node_t *n)
 {
@@ -122,12 +136,12 @@ static const kvd_dict_type_t proxy_type = {proxy_hash, proxy_match};
 
 bool kvd_router_active(void)
 {
-    return R.active;
+    return R->active;
 }
 
 int router_self(void)
 {
-    return R.self;
+    return R->self;
 }
 
 void kvd_router_after_aof_call(void (*fn)(void *arg), void *arg)
@@ -135,16 +149,16 @@ void kvd_router_after_aof_call(void (*fn)(void *arg), void *arg)
     after_aof_t *a = kvd_calloc(1, sizeof(*a));
     a->fn = fn;
     a->arg = arg;
-    a->next = R.after_aof;
-    R.after_aof = a;
+    a->next = R->after_aof;
+    R->after_aof = a;
 }
 
 /* Run the calls registered before this iteration's AOF write; a call may
  * register again (for the next iteration). */
 static void run_after_aof(void)
 {
-    after_aof_t *list = R.after_aof;
-    R.after_aof = NULL;
+    after_aof_t *list = R->after_aof;
+    R->after_aof = NULL;
     after_aof_t *rev = NULL;
     while (list != NULL) { /* in the order they were registered */
         after_aof_t *next = list->next;
@@ -161,7 +175,7 @@ static void run_after_aof(void)
 
 struct ev_loop *kvd_router_loop(void)
 {
-    return R.loop;
+    return R->loop;
 }
 
 /* ---- sending ---- */
@@ -169,9 +183,9 @@ struct ev_loop *kvd_router_loop(void)
 /* Push what fits of peer `to`'s queue into the ring. */
 static void flush_peer(int to)
 {
-    peer_t *pe = &R.peers[to];
+    peer_t *pe = &R->peers[to];
     for (out_msg_t *m; (m = pe->head) != NULL;) {
-        kvd_ring_status_t st = kvd_shm_send(kvd_router_shm, &R.wake, (unsigned)R.self,
+        kvd_ring_status_t st = kvd_shm_send(R->shm, &R->wake, (unsigned)R->self,
                                             (unsigned)to, &m->cur);
         if (st == KVD_RING_FULL)
             return;
@@ -188,7 +202,7 @@ static void flush_peer(int to)
 
 static void send_msg(int to, const kvd_ring_meta_t *meta, kvd_buf_t *payload)
 {
-    peer_t *pe = &R.peers[to];
+    peer_t *pe = &R->peers[to];
     out_msg_t *m = kvd_calloc(1, sizeof(*m));
     m->payload = *payload; /* take the bytes over */
     *payload = (kvd_buf_t)KVD_BUF_INIT;
@@ -205,15 +219,15 @@ static void send_msg(int to, const kvd_ring_meta_t *meta, kvd_buf_t *payload)
 static uint64_t send_request(int to, uint32_t db, uint64_t conn_id, unsigned flags,
                              kvd_buf_t *payload, request_t *proto)
 {
-    KVD_ASSERT(R.active && to != R.self && to >= 0 && to < R.n);
-    uint64_t seq = ++R.next_seq;
+    KVD_ASSERT(R->active && to != R->self && to >= 0 && to < R->n);
+    uint64_t seq = ++R->next_seq;
     if (!(flags & KVD_MSG_NOREPLY)) {
         request_t *r = kvd_calloc(1, sizeof(*r));
         *r = *proto;
         r->seq = seq;
         r->peer = to;
-        kvd_dict_insert(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &r->node);
-        kvd_dict_rehash_step(&R.requests, 1);
+        kvd_dict_insert(&R->requests, kvd_dict_hash(&R->requests, &seq, sizeof(seq)), &r->node);
+        kvd_dict_rehash_step(&R->requests, 1);
     }
     /* flags may name another kind than COMMAND (TXCTL) in the low byte. */
     uint16_t kind = (uint16_t)((flags & 0xff) != 0 ? flags : (KVD_MSG_COMMAND | flags));
@@ -239,8 +253,8 @@ uint64_t kvd_router_request(int to, uint32_t db, uint64_t conn_id, unsigned flag
 
 void kvd_router_conn_closed(uint64_t conn_id, const uint8_t *contacted)
 {
-    for (int j = 0; j < R.n; j++) {
-        if (j == R.self || !contacted[j])
+    for (int j = 0; j < R->n; j++) {
+        if (j == R->self || !contacted[j])
             continue;
         kvd_ring_meta_t meta = {.kind = KVD_MSG_CLOSE, .conn_id = conn_id};
         kvd_buf_t empty = KVD_BUF_INIT;
@@ -251,10 +265,10 @@ void kvd_router_conn_closed(uint64_t conn_id, const uint8_t *contacted)
 static request_t *request_take(uint64_t seq)
 {
     kvd_dict_pos_t pos;
-    if (!kvd_dict_lookup(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &seq,
+    if (!kvd_dict_lookup(&R->requests, kvd_dict_hash(&R->requests, &seq, sizeof(seq)), &seq,
                          sizeof(seq), &pos))
         return NULL;
-    return (request_t *)kvd_dict_remove_at(&R.requests, &pos);
+    return (request_t *)kvd_dict_remove_at(&R->requests, &pos);
 }
 
 void kvd_router_forget(struct kvd_pending *p)
@@ -264,7 +278,7 @@ void kvd_router_forget(struct kvd_pending *p)
             continue;
         kvd_dict_pos_t pos;
         uint64_t seq = p->seqs[i];
-        if (kvd_dict_lookup(&R.requests, kvd_dict_hash(&R.requests, &seq, sizeof(seq)), &seq,
+        if (kvd_dict_lookup(&R->requests, kvd_dict_hash(&R->requests, &seq, sizeof(seq)), &seq,
                             sizeof(seq), &pos))
             ((request_t *)*pos.link)->p = NULL;
     }
@@ -276,7 +290,7 @@ static proxy_t *proxy_find(int from, uint64_t conn_id, kvd_dict_pos_t *pos)
 {
     uint8_t key[12];
     proxy_key(from, conn_id, key);
-    if (!kvd_dict_lookup(&R.proxies, kvd_dict_hash(&R.proxies, key, sizeof(key)), key,
+    if (!kvd_dict_lookup(&R->proxies, kvd_dict_hash(&R->proxies, key, sizeof(key)), key,
                          sizeof(key), pos))
         return NULL;
     return (proxy_t *)*pos->link;
@@ -298,7 +312,7 @@ static proxy_t *proxy_get(int from, uint64_t conn_id)
     p = kvd_calloc(1, sizeof(*p));
     p->from = from;
     p->conn_id = conn_id;
-    kvd_client_init(&p->c, R.shard);
+    kvd_client_init(&p->c, R->shard);
     kvd_buf_init(&p->out);
     p->c.reply = &p->out;
     p->c.proxy = p;
@@ -306,8 +320,8 @@ static proxy_t *proxy_get(int from, uint64_t conn_id)
     kvd_resp_parser_init(&p->parser);
     uint8_t key[12];
     proxy_key(from, conn_id, key);
-    kvd_dict_insert(&R.proxies, kvd_dict_hash(&R.proxies, key, sizeof(key)), &p->node);
-    kvd_dict_rehash_step(&R.proxies, 1);
+    kvd_dict_insert(&R->proxies, kvd_dict_hash(&R->proxies, key, sizeof(key)), &p->node);
+    kvd_dict_rehash_step(&R->proxies, 1);
     return p;
 }
 
@@ -316,7 +330,7 @@ static void proxy_destroy(proxy_t *p)
     kvd_dict_pos_t pos;
     proxy_t *found = proxy_find(p->from, p->conn_id, &pos);
     KVD_ASSERT(found == p);
-    kvd_dict_remove_at(&R.proxies, &pos);
+    kvd_dict_remove_at(&R->proxies, &pos);
     kvd_client_release(&p->c);
     kvd_buf_free(&p->out);
     kvd_argv_free(&p->argv);
@@ -328,7 +342,7 @@ static void proxy_destroy(proxy_t *p)
  * kvd_router_after_aof. */
 void router_send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
 {
-    peer_t *pe = &R.peers[to];
+    peer_t *pe = &R->peers[to];
     out_msg_t *m = kvd_calloc(1, sizeof(*m));
     m->payload = *reply;
     *reply = (kvd_buf_t)KVD_BUF_INIT;
@@ -347,7 +361,7 @@ void router_send_reply(int to, uint64_t seq, uint64_t conn_id, kvd_buf_t *reply)
  * client whose connection is closed then; a PREPARE fails). */
 static void release_held(int to, kvd_buf_t *failed)
 {
-    peer_t *pe = &R.peers[to];
+    peer_t *pe = &R->peers[to];
     if (pe->held_head == NULL)
         return;
     for (out_msg_t *m = pe->held_head; m != NULL; m = m->next) {
@@ -390,8 +404,8 @@ static void handle_pull(proxy_t *p, const kvd_ring_hdr_t *h, int from, char *dat
     for (int i = 0; i + 1 < p->argv.argc; i += 2) {
         int64_t db = -1;
         kvd_str2ll(p->argv.v[i].ptr, p->argv.v[i].len, &db);
-        KVD_ASSERT(db >= 0 && db < R.shard->ndbs);
-        kvd_db_t *d = R.shard->dbs[db];
+        KVD_ASSERT(db >= 0 && db < R->shard->ndbs);
+        kvd_db_t *d = R->shard->dbs[db];
         kvd_entry_t *e = kvd_db_find(d, p->argv.v[i + 1].ptr, p->argv.v[i + 1].len);
         kvd_buf_clear(&one);
         if (e != NULL)
@@ -583,7 +597,7 @@ static void peer_reset(int peer)
 {
     static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
     kvd_log_notice("router: worker %d restarted; failing its requests in flight", peer);
-    peer_t *pe = &R.peers[peer];
+    peer_t *pe = &R->peers[peer];
     free_msgs(pe->head);
     pe->head = pe->tail = NULL;
     free_msgs(pe->held_head);
@@ -594,7 +608,7 @@ static void peer_reset(int peer)
      * what the resets below send (a transaction that got a lock here
      * locking the next shard) goes to the new one and stays. */
     collect_t c = {.peer = peer};
-    kvd_dict_foreach(&R.requests, collect_request, &c);
+    kvd_dict_foreach(&R->requests, collect_request, &c);
     kvd_xshard_peer_reset(peer);
     txpart_peer_reset(peer);
     for (size_t i = 0; i < c.n; i++) {
@@ -603,7 +617,7 @@ static void peer_reset(int peer)
             answer(r, loading, sizeof(loading) - 1);
     }
     c.n = 0;
-    kvd_dict_foreach(&R.proxies, collect_proxy, &c);
+    kvd_dict_foreach(&R->proxies, collect_proxy, &c);
     for (size_t i = 0; i < c.n; i++)
         proxy_destroy(c.items[i]);
     kvd_free(c.items);
@@ -618,7 +632,7 @@ static bool on_frag(void *arg, const kvd_ring_frag_t *f)
         handle_message(from, &f->hdr, f->data, f->hdr.len);
         return true;
     }
-    peer_t *pe = &R.peers[from];
+    peer_t *pe = &R->peers[from];
     if (kvd_ring_reasm_feed(&pe->reasm, f)) {
         handle_message(from, &f->hdr, (const uint8_t *)pe->reasm.data, pe->reasm.len);
         kvd_buf_clear(&pe->reasm);
@@ -630,7 +644,7 @@ static void on_abort(void *arg, uint64_t seq, uint64_t conn_id)
 {
     KVD_UNUSED(seq);
     KVD_UNUSED(conn_id);
-    kvd_buf_clear(&R.peers[(int)(intptr_t)arg].reasm);
+    kvd_buf_clear(&R->peers[(int)(intptr_t)arg].reasm);
 }
 
 static void on_epoch(void *arg, uint32_t old_epoch, uint32_t new_epoch)
@@ -640,67 +654,174 @@ static void on_epoch(void *arg, uint32_t old_epoch, uint32_t new_epoch)
     peer_reset((int)(intptr_t)arg);
 }
 
+size_t kvd_router_drain_peer(int p, size_t max)
+{
+    KVD_ASSERT(R->active && p >= 0 && p < R->n && p != R->self);
+    kvd_ring_t *r = kvd_shm_ring(R->shm, (unsigned)p, (unsigned)R->self);
+    if (!kvd_ring_pending(r))
+        return 0;
+    kvd_ring_consumer_t cons = {on_frag, on_abort, on_epoch, (void *)(intptr_t)p};
+    size_t n = kvd_ring_drain(r, max, &cons);
+    if (kvd_ring_take_space_waiter(r))
+        R->wake.signal(&R->wake, (unsigned)p);
+    return n;
+}
+
+bool kvd_router_peer_backlogged(int p)
+{
+    return R->peers[p].backlog > OUT_BACKLOG_LIMIT;
+}
+
 static size_t drain_all(void)
 {
     size_t total = 0;
-    for (int p = 0; p < R.n; p++) {
-        if (p == R.self || R.peers[p].backlog > OUT_BACKLOG_LIMIT)
-            continue;
-        kvd_ring_t *r = kvd_shm_ring(kvd_router_shm, (unsigned)p, (unsigned)R.self);
-        if (!kvd_ring_pending(r))
-            continue;
-        kvd_ring_consumer_t cons = {on_frag, on_abort, on_epoch, (void *)(intptr_t)p};
-        total += kvd_ring_drain(r, DRAIN_BATCH, &cons);
-        if (kvd_ring_take_space_waiter(r))
-            R.wake.signal(&R.wake, (unsigned)p);
-    }
+    for (int p = 0; p < R->n; p++)
+        if (p != R->self && !kvd_router_peer_backlogged(p))
+            total += kvd_router_drain_peer(p, DRAIN_BATCH);
     return total;
+}
+
+void kvd_router_flush(void)
+{
+    for (int p = 0; p < R->n; p++)
+        if (p != R->self)
+            flush_peer(p);
 }
 
 void kvd_router_before_sleep(void)
 {
-    if (!R.active)
+    if (!R->active)
         return;
-    for (int p = 0; p < R.n; p++)
-        if (p != R.self)
-            flush_peer(p);
+    kvd_router_flush();
     drain_all();
     /* Commands just run may have unblocked clients or queued messages. */
-    kvd_conn_resume_unblocked(R.shard);
+    kvd_conn_resume_unblocked(R->shard);
 }
 
 void kvd_router_after_aof(void)
 {
-    if (!R.active)
+    if (!R->active)
         return;
     run_after_aof();
     uint8_t blocked[KVD_ROUTE_MAX_SHARDS];
     kvd_buf_t why = KVD_BUF_INIT;
-    bool failed = kvd_aof_sync_failed(R.shard, &why);
-    for (int p = 0; p < R.n; p++) {
-        if (p == R.self)
+    bool failed = kvd_aof_sync_failed(R->shard, &why);
+    for (int p = 0; p < R->n; p++) {
+        if (p == R->self)
             continue;
         release_held(p, failed ? &why : NULL);
         flush_peer(p);
-        blocked[p] = R.peers[p].head != NULL;
+        blocked[p] = R->peers[p].head != NULL;
     }
     kvd_buf_free(&why);
-    blocked[R.self] = 0;
-    if (kvd_shm_sleep_prepare(kvd_router_shm, (unsigned)R.self, blocked)) {
-        ev_idle_stop(R.loop, &R.idle_w);
+    blocked[R->self] = 0;
+    if (R->loop == NULL)
+        return; /* the simulator decides when each shard runs */
+    if (kvd_shm_sleep_prepare(R->shm, (unsigned)R->self, blocked)) {
+        ev_idle_stop(R->loop, &R->idle_w);
     } else {
         /* Work arrived meanwhile: keep the loop from blocking; the next
          * iteration drains it. */
-        ev_idle_start(R.loop, &R.idle_w);
+        ev_idle_start(R->loop, &R->idle_w);
     }
 }
+
+/* ---- timers ---- */
+
+static uint64_t mono_now(void)
+{
+    return R->shard->env->mono_us(R->shard->env);
+}
+
+uint64_t kvd_router_next_deadline_us(void)
+{
+    uint64_t next = UINT64_MAX;
+    for (kvd_router_timer_t *t = R->timers; t != NULL; t = t->next)
+        next = t->due_us < next ? t->due_us : next;
+    return next;
+}
+
+/* Production: one libev timer, set to the earliest deadline. */
+static void arm_loop_timer(void)
+{
+    if (R->loop == NULL)
+        return;
+    ev_timer_stop(R->loop, &R->timer_w);
+    uint64_t next = kvd_router_next_deadline_us();
+    if (next == UINT64_MAX)
+        return;
+    uint64_t now = mono_now();
+    ev_timer_set(&R->timer_w, next > now ? (double)(next - now) / 1e6 : 0.0, 0.0);
+    ev_timer_start(R->loop, &R->timer_w);
+}
+
+static void unlink_timer(kvd_router_timer_t *t)
+{
+    for (kvd_router_timer_t **link = &R->timers; *link != NULL; link = &(*link)->next) {
+        if (*link == t) {
+            *link = t->next;
+            break;
+        }
+    }
+    t->next = NULL;
+    t->armed = false;
+}
+
+void kvd_router_timer_start(kvd_router_timer_t *t, uint64_t after_ms)
+{
+    KVD_ASSERT(t->fn != NULL && R->shard != NULL);
+    if (t->armed)
+        unlink_timer(t);
+    t->due_us = mono_now() + after_ms * 1000;
+    t->armed = true;
+    t->next = R->timers;
+    R->timers = t;
+    arm_loop_timer();
+}
+
+void kvd_router_timer_stop(kvd_router_timer_t *t)
+{
+    if (!t->armed)
+        return;
+    unlink_timer(t);
+    arm_loop_timer();
+}
+
+size_t kvd_router_run_timers(uint64_t now_us)
+{
+    size_t ran = 0;
+    /* A callback may start or stop timers: pick one due timer at a time. */
+    for (uint64_t guard = 0; guard < 1000; guard++) {
+        kvd_router_timer_t *due = NULL;
+        for (kvd_router_timer_t *t = R->timers; t != NULL; t = t->next)
+            if (t->due_us <= now_us && (due == NULL || t->due_us < due->due_us))
+                due = t;
+        if (due == NULL)
+            break;
+        unlink_timer(due);
+        due->fn(due);
+        ran++;
+    }
+    arm_loop_timer();
+    return ran;
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    KVD_UNUSED(loop);
+    KVD_UNUSED(w);
+    KVD_UNUSED(revents);
+    kvd_router_run_timers(mono_now());
+}
+
+/* ---- the loop ---- */
 
 static void check_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
     KVD_UNUSED(loop);
     KVD_UNUSED(w);
     KVD_UNUSED(revents);
-    kvd_shm_sleep_end(kvd_router_shm, &R.wake, (unsigned)R.self);
+    kvd_shm_sleep_end(R->shm, &R->wake, (unsigned)R->self);
     drain_all();
 }
 
@@ -720,33 +841,87 @@ static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 static kvd_client_t *find_proxy(uint64_t conn_id)
 {
     kvd_dict_pos_t pos;
-    int from = conn_id > 0 ? (int)((conn_id - 1) % (uint64_t)R.n) : -1;
-    proxy_t *p = from >= 0 && from != R.self ? proxy_find(from, conn_id, &pos) : NULL;
+    int from = conn_id > 0 ? (int)((conn_id - 1) % (uint64_t)R->n) : -1;
+    proxy_t *p = from >= 0 && from != R->self ? proxy_find(from, conn_id, &pos) : NULL;
     return p != NULL ? &p->c : NULL;
+}
+
+static void watch_loop(struct ev_loop *loop)
+{
+    R->loop = loop;
+    kvd_wake_eventfd_bind(&R->wake, R->shm);
+    ev_io_init(&R->wake_w, noop_cb, R->wake.fd(&R->wake, (unsigned)R->self), EV_READ);
+    ev_io_start(loop, &R->wake_w);
+    ev_check_init(&R->check_w, check_cb);
+    ev_check_start(loop, &R->check_w);
+    ev_idle_init(&R->idle_w, idle_cb);
+    ev_timer_init(&R->timer_w, timer_cb, 0.0, 0.0);
+}
+
+void kvd_router_start(struct ev_loop *loop, kvd_shard_t *shard, kvd_shm_t *shm,
+                      const kvd_wake_t *wake)
+{
+    kvd_current_shard = shard;
+    kvd_route_init(shard->nshards, shard->id);
+    R->shard = shard;
+    if (shm == NULL || shard->nshards < 2) {
+        txpart_init(shard); /* drops a block left in doubt: nobody to ask */
+        return;
+    }
+    R->active = true;
+    R->self = shard->id;
+    R->n = shard->nshards;
+    R->shm = shm;
+    /* Sequences unique across this worker's restarts: a peer that has not
+     * yet seen the reset may send a reply to the dead incarnation's
+     * request under the new epoch, and it must not answer ours. */
+    uint32_t inc = atomic_load_explicit(&kvd_shm_ctl(shm, (unsigned)R->self)->incarnation,
+                                        memory_order_relaxed);
+    R->next_seq = (uint64_t)inc << SEQ_INCARNATION_SHIFT;
+    shard->find_proxy = find_proxy;
+    R->peers = kvd_calloc((size_t)R->n, sizeof(*R->peers));
+    kvd_dict_init(&R->requests, &request_type, 0x726f757465723121ULL, (uint64_t)shard->id);
+    kvd_dict_init(&R->proxies, &proxy_type, 0x70726f7879212121ULL, (uint64_t)shard->id);
+    if (loop != NULL)
+        watch_loop(loop);
+    else
+        R->wake = *wake;
+    kvd_xshard_init();
+    txpart_init(shard);
 }
 
 void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard)
 {
-    kvd_route_init(shard->nshards, shard->id);
-    if (kvd_router_shm == NULL || shard->nshards < 2) {
-        txpart_init(shard); /* drops a block left in doubt: nobody to ask */
-        return;
+    kvd_router_start(loop, shard, kvd_router_shm, NULL);
+}
+
+/* ---- several routers in one process (the simulator) ---- */
+
+kvd_router_ctx_t *kvd_router_ctx_new(void)
+{
+    kvd_router_ctx_t *ctx = kvd_calloc(1, sizeof(*ctx));
+    ctx->txpart = txpart_state_new();
+    ctx->xshard = kvd_xshard_state_new();
+    return ctx;
+}
+
+void kvd_router_enter(kvd_router_ctx_t *ctx)
+{
+    R = ctx;
+    txpart_enter(ctx->txpart);
+    kvd_xshard_enter(ctx->xshard);
+    if (ctx->shard != NULL) {
+        kvd_current_shard = ctx->shard;
+        kvd_route_set_self(ctx->shard->id);
     }
-    R.active = true;
-    R.self = shard->id;
-    R.n = shard->nshards;
-    R.shard = shard;
-    shard->find_proxy = find_proxy;
-    R.loop = loop;
-    R.peers = kvd_calloc((size_t)R.n, sizeof(*R.peers));
-    kvd_dict_init(&R.requests, &request_type, 0x726f757465723121ULL, (uint64_t)shard->id);
-    kvd_dict_init(&R.proxies, &proxy_type, 0x70726f7879212121ULL, (uint64_t)shard->id);
-    kvd_wake_eventfd_bind(&R.wake, kvd_router_shm);
-    ev_io_init(&R.wake_w, noop_cb, R.wake.fd(&R.wake, (unsigned)R.self), EV_READ);
-    ev_io_start(loop, &R.wake_w);
-    ev_check_init(&R.check_w, check_cb);
-    ev_check_start(loop, &R.check_w);
-    ev_idle_init(&R.idle_w, idle_cb);
-    kvd_xshard_init();
-    txpart_init(shard);
+}
+
+bool kvd_router_idle(void)
+{
+    if (kvd_dict_count(&R->requests) > 0 || kvd_router_locked() || R->after_aof != NULL)
+        return false;
+    for (int p = 0; p < R->n; p++)
+        if (p != R->self && (R->peers[p].head != NULL || R->peers[p].held_head != NULL))
+            return false;
+    return true;
 }

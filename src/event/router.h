@@ -60,6 +60,11 @@ extern kvd_shm_t *kvd_router_shm;
 
 /* Worker start: bind the rings of worker `self`, watch its eventfd. */
 void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard);
+/* The same over any region and wake-up binding.  loop NULL: nothing is
+ * watched; whoever runs the shard drains its rings (kvd_router_drain_peer),
+ * ends its iterations and runs its timers (the simulator). */
+void kvd_router_start(struct ev_loop *loop, kvd_shard_t *shard, kvd_shm_t *shm,
+                      const kvd_wake_t *wake);
 bool kvd_router_active(void);
 struct ev_loop *kvd_router_loop(void);
 
@@ -100,7 +105,48 @@ void kvd_router_after_aof_call(void (*fn)(void *arg), void *arg);
 /* Before the AOF hook of a loop iteration: push queued messages, drain
  * the rings (running peers' commands). */
 void kvd_router_before_sleep(void);
+/* Its parts: push what waits for room in the rings; run up to max
+ * messages from peer p's ring (returns how many records it took). */
+void kvd_router_flush(void);
+size_t kvd_router_drain_peer(int p, size_t max);
+/* Our replies to p back up: production stops draining p meanwhile. */
+bool kvd_router_peer_backlogged(int p);
 /* After it: send the replies it now covers, and arm the wake-up protocol. */
 void kvd_router_after_aof(void);
+
+/*
+ * Timers of the router and the cross-shard code (a participant in doubt
+ * asking again, COMMIT resent, a blocking command polled), on the shard's
+ * monotonic clock.  Production fires them from one libev timer; the
+ * simulator asks for the next deadline and runs them in virtual time.
+ * fn runs with the timer disarmed; it may start it again.
+ */
+typedef struct kvd_router_timer {
+    struct kvd_router_timer *next;
+    uint64_t due_us;
+    void (*fn)(struct kvd_router_timer *t);
+    void *data;
+    bool armed;
+} kvd_router_timer_t;
+
+void kvd_router_timer_start(kvd_router_timer_t *t, uint64_t after_ms);
+void kvd_router_timer_stop(kvd_router_timer_t *t);
+/* The earliest armed deadline (UINT64_MAX: none). */
+uint64_t kvd_router_next_deadline_us(void);
+/* Run the timers due at now_us; returns how many ran. */
+size_t kvd_router_run_timers(uint64_t now_us);
+
+/*
+ * Several routers in one process (the simulator: one per simulated
+ * shard).  Every function above works on the current one; production
+ * never switches.  Entering one also makes its shard kvd_current_shard
+ * and route.h's self.
+ */
+typedef struct kvd_router_ctx kvd_router_ctx_t;
+kvd_router_ctx_t *kvd_router_ctx_new(void);
+void kvd_router_enter(kvd_router_ctx_t *ctx);
+/* Nothing in flight or held: no request awaits an answer, no message
+ * waits to be sent, no transaction holds this shard. */
+bool kvd_router_idle(void);
 
 #endif /* KVD_ROUTER_H */

@@ -21,6 +21,9 @@ kvd_client_t *router_proxy_client(int from, uint64_t conn_id);
 
 /* txpart.c */
 void txpart_init(kvd_shard_t *shard);
+/* Its state for one more router (kvd_router_ctx_new), and switching to it. */
+void *txpart_state_new(void);
+void txpart_enter(void *state);
 /* True when the message must wait for the lock (txpart_defer it). */
 bool txpart_must_wait(int from, const kvd_ring_hdr_t *h);
 /* The running transaction holding this shard is worker from's conn_id. */

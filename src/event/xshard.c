@@ -10,10 +10,18 @@
 
 #define POLL_MS 10
 
-static kvd_xtx_t *running;
+static xs_state_t XS0;
+xs_state_t *XS = &XS0;
 
-/* Transaction ids: "<shard>.<incarnation>.<sequence>" (aof.h). */
-static uint64_t incarnation, next_txseq;
+void *kvd_xshard_state_new(void)
+{
+    return kvd_calloc(1, sizeof(xs_state_t));
+}
+
+void kvd_xshard_enter(void *state)
+{
+    XS = state;
+}
 
 kvd_shard_t *xs_home(const kvd_xtx_t *tx)
 {
@@ -316,17 +324,15 @@ static void attempt_init(kvd_xtx_t *tx)
     kvd_buf_clear(&tx->out);
     memset(tx->wrote, 0, (size_t)tx->nshards);
     memset(tx->prepared, 0, (size_t)tx->nshards);
-    if (incarnation == 0)
-        incarnation = xs_home(tx)->env->now_us(xs_home(tx)->env) | 1;
+    if (XS->incarnation == 0)
+        XS->incarnation = xs_home(tx)->env->now_us(xs_home(tx)->env) | 1;
     snprintf(tx->txid, sizeof(tx->txid), "%d.%llx.%llu", kvd_route_self(),
-             (unsigned long long)incarnation, (unsigned long long)++next_txseq);
+             (unsigned long long)XS->incarnation, (unsigned long long)++XS->next_txseq);
 }
 
-static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+static void poll_cb(kvd_router_timer_t *t)
 {
-    KVD_UNUSED(loop);
-    KVD_UNUSED(revents);
-    kvd_xtx_t *tx = w->data;
+    kvd_xtx_t *tx = t->data;
     attempt_init(tx);
     xs_advance(tx);
 }
@@ -348,13 +354,12 @@ static bool keep_blocking(kvd_xtx_t *tx)
         double t = block_timeout(tx);
         tx->deadline_ms = t > 0 ? now + (int64_t)(t * 1000) : -1;
         s->cross_blocked++;
-        ev_timer_init(&tx->poll, poll_cb, POLL_MS / 1000.0, 0);
+        tx->poll.fn = poll_cb;
         tx->poll.data = tx;
     }
     if (tx->deadline_ms > 0 && now >= tx->deadline_ms)
         return false;
-    ev_timer_set(&tx->poll, POLL_MS / 1000.0, 0);
-    ev_timer_start(kvd_router_loop(), &tx->poll);
+    kvd_router_timer_start(&tx->poll, POLL_MS);
     return true;
 }
 
@@ -366,7 +371,7 @@ static void complete(kvd_xtx_t *tx)
         return;
     if (tx->deadline_ms != 0) {
         xs_home(tx)->cross_blocked--;
-        ev_timer_stop(kvd_router_loop(), &tx->poll);
+        kvd_router_timer_stop(&tx->poll);
     }
     kvd_buf_t reply = KVD_BUF_INIT;
     if (tx->fail.len > 0) {
@@ -390,7 +395,7 @@ static void complete(kvd_xtx_t *tx)
     if (tx->lprev != NULL)
         tx->lprev->lnext = tx->lnext;
     else
-        running = tx->lnext;
+        XS->running = tx->lnext;
     if (tx->lnext != NULL)
         tx->lnext->lprev = tx->lprev;
     for (int i = 0; i < tx->ncmds; i++)
@@ -479,17 +484,17 @@ void kvd_xshard_run(kvd_conn_t *conn, kvd_pending_t *p, int n, const kvd_arg_t *
         memset(conn->watching, 0, (size_t)tx->nshards); /* EXEC's LOCK unwatches there */
     conn->barrier = true;
     attempt_init(tx);
-    tx->lnext = running;
-    if (running != NULL)
-        running->lprev = tx;
-    running = tx;
+    tx->lnext = XS->running;
+    if (XS->running != NULL)
+        XS->running->lprev = tx;
+    XS->running = tx;
     xs_advance(tx);
 }
 
 void kvd_xshard_peer_reset(int peer)
 {
     static const char loading[] = "-LOADING Redis is loading the dataset in memory\r\n";
-    for (kvd_xtx_t *tx = running; tx != NULL; tx = tx->lnext) {
+    for (kvd_xtx_t *tx = XS->running; tx != NULL; tx = tx->lnext) {
         if (!tx->member[peer] || tx->lock_at <= peer)
             continue; /* it sent that shard no LOCK */
         if (tx->phase >= XS_COMMITTING) {
@@ -517,7 +522,7 @@ const char *kvd_xshard_decision(const char *txid)
     kvd_txrec_t *t = kvd_aof_txset_find(kvd_current_shard, txid);
     if (t != NULL)
         return t->durable ? "+COMMIT\r\n" : "-TRYAGAIN the decision is not on disk yet\r\n";
-    for (kvd_xtx_t *tx = running; tx != NULL; tx = tx->lnext) {
+    for (kvd_xtx_t *tx = XS->running; tx != NULL; tx = tx->lnext) {
         if (strcmp(tx->txid, txid) != 0 || tx->phase >= XS_COMMITTING)
             continue;
         /* A participant is asking: it restarted after preparing.  This
@@ -533,9 +538,9 @@ void kvd_xshard_orphan(kvd_xtx_t *tx)
     tx->conn = NULL;
     tx->p = NULL;
     if (tx->deadline_ms != 0 && tx->phase == XS_DONE && !tx->busy &&
-        ev_is_active(&tx->poll)) {
+        tx->poll.armed) {
         /* Waiting between two tries: nothing is held, finish now. */
-        ev_timer_stop(kvd_router_loop(), &tx->poll);
+        kvd_router_timer_stop(&tx->poll);
         complete(tx);
     }
 }

@@ -69,6 +69,11 @@ void kvd_xshard_peer_reset(int peer);
  * committed set (replayed from the AOF) to COMMIT. */
 void kvd_xshard_init(void);
 
+/* The coordinator's state for one more router (kvd_router_ctx_new), and
+ * switching to it (kvd_router_enter). */
+void *kvd_xshard_state_new(void);
+void kvd_xshard_enter(void *state);
+
 /* QUERY from a participant in doubt: "+COMMIT", "+ABORT" (and a running
  * transaction with that id will not commit), or "-TRYAGAIN" while the
  * decision is not yet on disk.  RESP text. */

@@ -10,10 +10,6 @@
 #include "cmd/sort_pattern.h"
 #include "proto/reply.h"
 
-/* The private shard cross-shard commands run in, and its client. */
-static kvd_shard_t *scratch;
-static kvd_client_t scratch_client;
-
 /* The database key argv[i] of the running command lives in: COPY's
  * destination may name another one. */
 static int key_db(const kvd_client_t *c, int i)
@@ -223,7 +219,7 @@ static void encode_words(kvd_buf_t *out, const char *w1, const char *p, size_t n
 static bool key_push(const xkey_t *x, kvd_buf_t *out)
 {
     kvd_buf_t after = KVD_BUF_INIT;
-    serialize_key(scratch, x, &after);
+    serialize_key(XS->scratch, x, &after);
     bool same = after.len == x->before.len &&
                 (after.len == 0 || memcmp(after.data, x->before.data, after.len) == 0);
     if (!same) {
@@ -240,17 +236,17 @@ static bool key_push(const xkey_t *x, kvd_buf_t *out)
 
 static void scratch_prepare(kvd_xtx_t *tx)
 {
-    if (scratch == NULL) {
+    if (XS->scratch == NULL) {
         kvd_shard_t *h = xs_home(tx);
-        scratch = kvd_shard_create(h->id, h->nshards, h->env, h->cfg);
-        kvd_client_init(&scratch_client, scratch);
+        XS->scratch = kvd_shard_create(h->id, h->nshards, h->env, h->cfg);
+        kvd_client_init(&XS->scratch_client, XS->scratch);
     }
-    scratch_client.flags = KVD_CLIENT_DENY_BLOCKING;
+    XS->scratch_client.flags = KVD_CLIENT_DENY_BLOCKING;
     for (int k = 0; k < tx->nkeys; k++) {
         if (tx->keys[k].before.len == 0)
             continue;
-        kvd_client_select(&scratch_client, tx->keys[k].db);
-        kvd_run_commands(&scratch_client, tx->keys[k].before.data, tx->keys[k].before.len);
+        kvd_client_select(&XS->scratch_client, tx->keys[k].db);
+        kvd_run_commands(&XS->scratch_client, tx->keys[k].before.data, tx->keys[k].before.len);
     }
 }
 
@@ -258,8 +254,8 @@ static void scratch_prepare(kvd_xtx_t *tx)
 void xs_run_cross(kvd_xtx_t *tx)
 {
     scratch_prepare(tx);
-    kvd_client_select(&scratch_client, tx->lc.db_index);
-    xs_run_into(&scratch_client, tx->lc.argc, tx->lc.argv, &tx->out);
+    kvd_client_select(&XS->scratch_client, tx->lc.db_index);
+    xs_run_into(&XS->scratch_client, tx->lc.argc, tx->lc.argv, &tx->out);
     tx->step = STEP_PUSH;
     for (int s = 0; s < tx->nshards; s++) {
         kvd_buf_t push = KVD_BUF_INIT;
@@ -278,8 +274,8 @@ void xs_run_cross(kvd_xtx_t *tx)
             xs_send_step(tx, s, KVD_MSG_TXSTEP | KVD_MSG_BATCH, &push, s, xs_on_ack);
         }
     }
-    for (int i = 0; i < scratch->ndbs; i++)
-        kvd_db_flush(scratch->dbs[i]);
+    for (int i = 0; i < XS->scratch->ndbs; i++)
+        kvd_db_flush(XS->scratch->dbs[i]);
 }
 
 void xs_finish_cross(kvd_xtx_t *tx)

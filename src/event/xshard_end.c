@@ -8,7 +8,6 @@
 
 /* Resending COMMIT to participants that have not acknowledged it. */
 #define RETRY_MS 100
-static ev_timer retry_w;
 
 static void send_ctl(kvd_xtx_t *tx, int to, const char *verb, kvd_router_reply_fn *fn)
 {
@@ -165,11 +164,9 @@ static void on_commit_ack(void *arg, int part, const char *data, size_t len)
     kvd_free(txid);
 }
 
-static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+static void retry_cb(kvd_router_timer_t *w)
 {
-    KVD_UNUSED(loop);
-    KVD_UNUSED(w);
-    KVD_UNUSED(revents);
+    kvd_router_timer_start(w, RETRY_MS); /* every RETRY_MS, for the worker's life */
     kvd_shard_t *s = kvd_current_shard;
     uint64_t now = kvd_env_now_ms(s->env);
     for (size_t i = 0; i < kvd_aof_txset_count(s); i++) {
@@ -188,7 +185,7 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 void kvd_xshard_init(void)
 {
-    ev_timer_init(&retry_w, retry_cb, RETRY_MS / 1000.0, RETRY_MS / 1000.0);
-    ev_timer_start(kvd_router_loop(), &retry_w);
+    XS->retry.fn = retry_cb;
+    kvd_router_timer_start(&XS->retry, RETRY_MS);
 }
 

@@ -74,8 +74,21 @@ struct kvd_xtx {
     /* A blocking command over several shards that found nothing: it runs
      * again every POLL_MS until it serves or its timeout passes. */
     int64_t deadline_ms; /* 0: none yet; -1: no timeout */
-    ev_timer poll;
+    kvd_router_timer_t poll;
 };
+
+/* This worker's coordinator state (the simulator has one per shard). */
+typedef struct xs_state {
+    kvd_xtx_t *running; /* a peer may die under them */
+    /* Transaction ids: "<shard>.<incarnation>.<sequence>" (aof.h). */
+    uint64_t incarnation, next_txseq;
+    kvd_router_timer_t retry; /* COMMIT resent to who has not acknowledged it */
+    /* The private shard cross-shard commands run in, and its client. */
+    kvd_shard_t *scratch;
+    kvd_client_t scratch_client;
+} xs_state_t;
+
+extern xs_state_t *XS;
 
 /* xshard.c */
 kvd_shard_t *xs_home(const kvd_xtx_t *tx);
