@@ -592,8 +592,12 @@ static bool parse_whole(kvd_resp_parser_t *p, char *buf, size_t len, kvd_argv_t 
         return false;
     if ((int)count > argv->cap)
         argv_reserve(argv, (int)count);
-    uint64_t max_bulk = limits->unauthenticated ? KVD_RESP_UNAUTH_MAX_BULK
-                                                : (uint64_t)limits->max_bulk_len;
+    /* The smaller of the two limits: a bulk over either is the general
+     * path's to refuse (proto-max-bulk-len may be set below the
+     * unauthenticated limit). */
+    uint64_t max_bulk = (uint64_t)limits->max_bulk_len;
+    if (limits->unauthenticated && max_bulk > KVD_RESP_UNAUTH_MAX_BULK)
+        max_bulk = KVD_RESP_UNAUTH_MAX_BULK;
     for (uint64_t i = 0; i < count; i++) {
         if (pos >= len || buf[pos] != '$')
             break;

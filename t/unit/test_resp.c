@@ -354,6 +354,13 @@ START_TEST(unauthenticated_limits)
                      "E:Protocol error: unauthenticated bulk length");
     ck_assert_str_eq(parse_n(neg, sizeof(neg) - 1, &lim), "E:Protocol error: invalid bulk length");
     ck_assert_str_eq(parse_n(c11, sizeof(c11) - 1, &redis_limits), "A5");
+    /* A bulk limit below the unauthenticated one still applies, whole
+     * command in the buffer (the fast path) or not (fuzz seed
+     * 1796636751354962). */
+    static const char whole[] = "*1\r\n$9\r\n123456789\r\n";
+    lim.max_bulk_len = 8;
+    ck_assert_str_eq(parse_n(whole, sizeof(whole) - 1, &lim),
+                     "E:Protocol error: invalid bulk length");
 }
 END_TEST
 
