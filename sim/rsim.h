@@ -131,6 +131,11 @@ typedef struct rsim {
     bool healing;
     sim_trace_t trace;
     rs_stats_t st;
+    /* What dead incarnations left behind (router contexts, connections):
+     * never used again, as a dead process's pages, but kept reachable so
+     * LeakSanitizer does not report them. */
+    void **graveyard;
+    size_t ngrave, capgrave;
 } rsim_t;
 
 /* rsim_main.c */
@@ -146,6 +151,8 @@ void rs_loop(rsim_t *x, int i);
 void rs_cron(rsim_t *x, int i);
 /* Shard i's worker dies (process crash). */
 void rs_crash(rsim_t *x, int i);
+/* Keep p, left behind by a dead incarnation, in x->graveyard. */
+void rs_bury(rsim_t *x, void *p);
 /* The master's part: reset the dead worker's rings; restart it. */
 void rs_reset(rsim_t *x, int i);
 /* Scheduled resets and restarts that are due (all of them when healing). */

@@ -326,6 +326,7 @@ void rs_clients_cut(rsim_t *x, int i)
         rs_client_t *c = &x->clients[k];
         if (c->home != i || c->conn == NULL)
             continue;
+        rs_bury(x, c->conn);
         c->conn = NULL; /* the process and its sockets are gone */
         kvd_buf_clear(&c->in);
         if (c->busy)

@@ -109,9 +109,20 @@ void rs_cron(rsim_t *x, int i)
     x->shards[i].last_cron_us = x->now_us;
 }
 
+void rs_bury(rsim_t *x, void *p)
+{
+    if (p == NULL)
+        return;
+    if (x->ngrave == x->capgrave) {
+        x->capgrave = x->capgrave == 0 ? 64 : x->capgrave * 2;
+        x->graveyard = kvd_realloc(x->graveyard, x->capgrave * sizeof(void *));
+    }
+    x->graveyard[x->ngrave++] = p;
+}
+
 /* The worker's process is gone: its memory with it (the context and the
- * connections are left unreferenced, as a dead process's pages are), its
- * AOF buffer lost, its page cache kept. */
+ * connections are left behind, never used again, as a dead process's
+ * pages are: rs_bury), its AOF buffer lost, its page cache kept. */
 void rs_crash(rsim_t *x, int i)
 {
     rs_shard_t *s = &x->shards[i];
@@ -127,6 +138,7 @@ void rs_crash(rsim_t *x, int i)
         sim_disk_crash(s->disk);
         x->st.power_losses++;
     }
+    rs_bury(x, s->ctx);
     s->ctx = NULL;
     kvd_current_shard = NULL;
     s->incarnation++;
