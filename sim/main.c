@@ -63,11 +63,10 @@ static void usage(void)
 
 static uint64_t parse_u64(const char *s)
 {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '\0' || *end != '\0')
+    uint64_t v;
+    if (!sim_parse_u64(s, &v))
         usage();
-    return (uint64_t)v;
+    return v;
 }
 
 static void parse_opts(int argc, char **argv, sim_opts_t *o)

@@ -3,8 +3,10 @@
  */
 #include "trace.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void sim_trace_init(sim_trace_t *t)
 {
@@ -31,6 +33,29 @@ void sim_trace_line(sim_trace_t *t, const char *fmt, ...)
     vsnprintf(dst, SIM_TRACE_LINE, fmt, ap);
     va_end(ap);
     t->count++;
+}
+
+void sim_trace_step(sim_trace_t *t, bool echo, const char *fmt, va_list ap)
+{
+    char *dst = t->ring[t->count % SIM_TRACE_KEEP];
+    vsnprintf(dst, SIM_TRACE_LINE, fmt, ap);
+    t->count++;
+    sim_trace_hash(t, dst, strlen(dst));
+    if (echo)
+        printf("%s\n", dst);
+}
+
+bool sim_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return false;
+    *out = (uint64_t)v;
+    return true;
 }
 
 void sim_trace_dump(const sim_trace_t *t, FILE *out)

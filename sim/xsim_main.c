@@ -53,15 +53,10 @@ void xs_fail(xsim_t *x, const char *fmt, ...)
 
 void xs_trace(xsim_t *x, const char *fmt, ...)
 {
-    char *dst = x->trace.ring[x->trace.count % SIM_TRACE_KEEP];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(dst, SIM_TRACE_LINE, fmt, ap);
+    sim_trace_step(&x->trace, x->o.verbose, fmt, ap);
     va_end(ap);
-    x->trace.count++;
-    sim_trace_hash(&x->trace, dst, strlen(dst));
-    if (x->o.verbose)
-        printf("%s\n", dst);
 }
 
 static void on_abort(int sig)
@@ -85,11 +80,10 @@ static void usage(void)
 
 static uint64_t parse_u64(const char *s)
 {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '\0' || *end != '\0')
+    uint64_t v;
+    if (!sim_parse_u64(s, &v))
         usage();
-    return (uint64_t)v;
+    return v;
 }
 
 static void parse_opts(int argc, char **argv, xs_opts_t *o)
