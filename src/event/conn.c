@@ -56,6 +56,42 @@ static void unqueue_write(kvd_conn_t *conn)
     conn->write_queued = false;
 }
 
+/*
+ * Connections a read callback of this loop iteration fed, in epoll's
+ * order.  libev runs one iteration's callbacks in the reverse of the
+ * order epoll reported them, so each callback pushes to the front and
+ * the list comes out in epoll's order, which is the order the bytes
+ * arrived and the order Redis serves clients in: two clients that block
+ * on one list in the same iteration are served first come, first served.
+ */
+static kvd_conn_t *read_queue_head;
+
+static void queue_read(kvd_conn_t *conn)
+{
+    if (conn->read_queued)
+        return;
+    conn->read_queued = true;
+    conn->rq_prev = NULL;
+    conn->rq_next = read_queue_head;
+    if (read_queue_head != NULL)
+        read_queue_head->rq_prev = conn;
+    read_queue_head = conn;
+}
+
+static void unqueue_read(kvd_conn_t *conn)
+{
+    if (!conn->read_queued)
+        return;
+    if (conn->rq_prev != NULL)
+        conn->rq_prev->rq_next = conn->rq_next;
+    else
+        read_queue_head = conn->rq_next;
+    if (conn->rq_next != NULL)
+        conn->rq_next->rq_prev = conn->rq_prev;
+    conn->rq_prev = conn->rq_next = NULL;
+    conn->read_queued = false;
+}
+
 static void reject_connection(int fd, const char *msg)
 {
     /* Best effort, as Redis does: the socket is fresh, the write fits. */
@@ -130,6 +166,7 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why)
         ev_io_stop(conn->loop, &conn->wio);
     }
     unqueue_write(conn);
+    unqueue_read(conn);
     kvd_conn_route_release(conn);
     if (conn->fd >= 0)
         close(conn->fd);
@@ -287,6 +324,12 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
     }
     conn->query.len += (size_t)n;
     conn->client.shard->stats.net_input_bytes += (uint64_t)n;
+    queue_read(conn); /* run in epoll's order: kvd_conn_process_reads */
+}
+
+/* What a read brought: run it, then decide whether to read on. */
+static void serve_read(kvd_conn_t *conn)
+{
     conn->processing = true;
     process_input(conn);
     conn->processing = false;
@@ -299,6 +342,17 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
     set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&
                           !(conn->client.flags & KVD_CLIENT_PROTOCOL_ERROR));
     queue_write(conn);
+}
+
+void kvd_conn_process_reads(void)
+{
+    /* Only read callbacks add to the list, and none runs in here: each
+     * pass takes one connection off, so this ends. */
+    kvd_conn_t *conn;
+    while ((conn = read_queue_head) != NULL) {
+        unqueue_read(conn);
+        serve_read(conn);
+    }
 }
 
 void kvd_conn_process(kvd_conn_t *conn)

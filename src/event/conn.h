@@ -58,6 +58,8 @@ typedef struct kvd_conn {
     bool reading;        /* rio is active */
     bool write_queued;   /* on the pending-write list */
     struct kvd_conn *wq_prev, *wq_next;
+    bool read_queued;    /* read this iteration, commands not yet run */
+    struct kvd_conn *rq_prev, *rq_next;
     /* Several shards (conn_route.c). */
     kvd_pending_t *pend_head, *pend_tail;
     uint32_t npending;   /* slots not yet written out */
@@ -95,6 +97,9 @@ void kvd_conn_resume_unblocked(kvd_shard_t *shard);
 /* Run the commands clients held while a cross-shard transaction held this
  * shard (router.h). */
 void kvd_conn_resume_paused(kvd_shard_t *shard);
+/* Run the commands of every connection read this loop iteration, in the
+ * order epoll reported them (worker.c's sweep, before anything else). */
+void kvd_conn_process_reads(void);
 /* Write the replies of every connection queued this iteration. */
 void kvd_conn_flush_pending(void);
 /* Best effort: write pending output of every client, then close them all. */

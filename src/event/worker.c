@@ -56,13 +56,15 @@ static void cron_cb(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
-/* Before each sleep: answer blocked clients whose time is up, resume the
- * ones commands released, close clients a command (CLIENT KILL) flagged. */
+/* Before each sleep: run what this iteration's reads brought, answer
+ * blocked clients whose time is up, resume the ones commands released,
+ * close clients a command (CLIENT KILL) flagged. */
 static void sweep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
     KVD_UNUSED(loop);
     KVD_UNUSED(w);
     KVD_UNUSED(revents);
+    kvd_conn_process_reads();
     kvd_router_before_sleep();
     kvd_blocking_expire(W.shard);
     kvd_conn_resume_unblocked(W.shard);
@@ -100,6 +102,7 @@ static void stop_worker(struct ev_loop *loop)
     for (int i = 0; i < W.naccept; i++)
         ev_io_stop(loop, &W.accept_w[i]);
     kvd_net_close_all(W.listeners, W.nlisteners);
+    kvd_conn_process_reads(); /* what this iteration read, as sweep_cb would */
     kvd_router_stop();
     kvd_aof_before_sleep(W.shard);
     kvd_router_after_aof();

@@ -2,6 +2,8 @@
 it reaches the AOF (so a restart replays it after the push that fed it) and
 it touches WATCHed keys, as in Redis 7.0."""
 
+import os
+import signal
 import threading
 import time
 
@@ -16,6 +18,18 @@ def blocked_call(port, *args):
 
     def run():
         out.append(redis.Redis(port=port).execute_command(*args))
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, out
+
+
+def blocked_call_on(client, *args):
+    """The same on a connection already open (its order of arrival is known)."""
+    out = []
+
+    def run():
+        out.append(client.execute_command(*args))
 
     t = threading.Thread(target=run, daemon=True)
     t.start()
@@ -82,3 +96,36 @@ def test_push_by_served_blmove_fails_watch():
         t.join(5)
         time.sleep(0.05)
         assert watcher.execute_command("EXEC") == [b"somevalue"]
+
+
+def test_clients_read_in_one_iteration_are_served_in_arrival_order():
+    """Two clients block on one list, their BLPOPs read in the same loop
+    iteration (the worker is stopped while both arrive): the first to
+    arrive is served first, as Redis serves them in epoll's order.  libev
+    runs one iteration's read callbacks in reverse, which served the
+    second first (and hung the Tcl test "BRPOPLPUSH with multiple blocked
+    clients" when it happened there)."""
+    with Kvd() as kvd:
+        r = redis.Redis(port=kvd.port)
+        first, second = redis.Redis(port=kvd.port), redis.Redis(port=kvd.port)
+        first.ping()
+        second.ping()
+        worker = kvd.worker_pids()[0]
+        os.kill(worker, signal.SIGSTOP)
+        try:
+            t1, o1 = blocked_call_on(first, "BLPOP", "q", 0)
+            time.sleep(0.2)  # the first request is in the socket before the second
+            t2, o2 = blocked_call_on(second, "BLPOP", "q", 0)
+            time.sleep(0.2)
+        finally:
+            os.kill(worker, signal.SIGCONT)
+        wait_blocked(r, 2)
+        r.rpush("q", "one")
+        t1.join(5)
+        assert [list(v) for v in o1] == [[b"q", b"one"]]
+        assert o2 == []
+        r.rpush("q", "two")
+        t2.join(5)
+        assert [list(v) for v in o2] == [[b"q", b"two"]]
+        for c in (r, first, second):
+            c.close()
