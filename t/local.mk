@@ -13,3 +13,16 @@ dist-hook:
 # Logs of the compatibility runner live in the build tree.
 clean-local:
 	rm -rf t/compat/logs-kvd t/compat/logs-kvd-shards4 t/compat/logs-redis t/compat/work.*
+
+# Longer than make check allows: the cross-shard crash test (a worker
+# SIGKILLed 10 times under transfers, then the whole server) over seeds
+# 1..ROUNDS.  make soak ROUNDS=100; the first failing seed stops it.
+ROUNDS ?= 20
+soak: kvd
+	@for i in $$(seq 1 $(ROUNDS)); do \
+		echo "soak: round $$i of $(ROUNDS) (SEED=$$i)"; \
+		SEED=$$i KVD_BIN='$(abs_top_builddir)/kvd' \
+			$(SHELL) $(srcdir)/t/integration/run.sh -q -k crash_xshard || \
+			{ echo "soak: failed at SEED=$$i"; exit 1; }; \
+	done; echo "soak: $(ROUNDS) rounds passed"
+.PHONY: soak
