@@ -39,10 +39,8 @@ void rs_fail(rsim_t *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "FAIL seed=%llu step=%llu shards=%d appendfsync=%s%s: %s\nlast steps:\n",
-            (unsigned long long)x->o.seed, (unsigned long long)x->step, x->n,
-            fsync_names[x->cfg.appendfsync], x->healing ? " (healing)" : "", what);
-    sim_trace_dump(&x->trace, stderr);
+    sim_fail_report(&x->trace, x->o.seed, x->step, x->n, fsync_names[x->cfg.appendfsync],
+                    x->healing, what);
     print_replay(x, stderr);
     exit(1);
 }
@@ -59,9 +57,9 @@ static void on_abort(int sig)
 {
     KVD_UNUSED(sig);
     if (g_x != NULL) {
-        fprintf(stderr, "FAIL seed=%llu step=%llu: kvd aborted (assertion)\nlast steps:\n",
-                (unsigned long long)g_x->o.seed, (unsigned long long)g_x->step);
-        sim_trace_dump(&g_x->trace, stderr);
+        sim_fail_report(&g_x->trace, g_x->o.seed, g_x->step, g_x->n,
+                        fsync_names[g_x->cfg.appendfsync], g_x->healing,
+                        "kvd aborted (assertion)");
         print_replay(g_x, stderr);
     }
     _exit(1);

@@ -65,6 +65,15 @@ void sim_trace_dump(const sim_trace_t *t, FILE *out)
         fprintf(out, "  %s\n", t->ring[i % SIM_TRACE_KEEP]);
 }
 
+void sim_fail_report(const sim_trace_t *t, uint64_t seed, uint64_t step, int shards,
+                     const char *fsync, bool healing, const char *what)
+{
+    fprintf(stderr, "FAIL seed=%llu step=%llu shards=%d appendfsync=%s%s: %s\nlast steps:\n",
+            (unsigned long long)seed, (unsigned long long)step, shards, fsync,
+            healing ? " (healing)" : "", what);
+    sim_trace_dump(t, stderr);
+}
+
 void sim_escape(const char *p, size_t n, char *out, size_t cap)
 {
     KVD_ASSERT(cap > 8);

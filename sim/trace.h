@@ -29,6 +29,11 @@ void sim_trace_step(sim_trace_t *t, bool echo, const char *fmt, va_list ap);
 /* A command-line number: false unless s is all decimal digits. */
 bool sim_parse_u64(const char *s, uint64_t *out);
 void sim_trace_dump(const sim_trace_t *t, FILE *out);
+/* The failure report of the multi-shard simulators on stderr: what
+ * failed, where (seed, step, shards, fsync policy, healing), the last
+ * steps.  The caller prints its replay line after it. */
+void sim_fail_report(const sim_trace_t *t, uint64_t seed, uint64_t step, int shards,
+                     const char *fsync, bool healing, const char *what);
 /* Printable, truncated rendering of bytes (for replies in traces). */
 void sim_escape(const char *p, size_t n, char *out, size_t cap);
 
