@@ -173,10 +173,6 @@ static void run_after_aof(void)
     }
 }
 
-struct ev_loop *kvd_router_loop(void)
-{
-    return R->loop;
-}
 
 /* ---- sending ---- */
 

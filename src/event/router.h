@@ -66,7 +66,6 @@ void kvd_router_init(struct ev_loop *loop, kvd_shard_t *shard);
 void kvd_router_start(struct ev_loop *loop, kvd_shard_t *shard, kvd_shm_t *shm,
                       const kvd_wake_t *wake);
 bool kvd_router_active(void);
-struct ev_loop *kvd_router_loop(void);
 
 /* Send payload (RESP) to shard `to` for pending part `part`; 0 is never a
  * valid sequence.  flags: KVD_MSG_BATCH / KVD_MSG_NOREPLY. */
