@@ -299,6 +299,23 @@ void model_drop_if_empty(model_key_t *k)
         model_delete(k);
 }
 
+void model_remove_members(model_t *m, int db, const kvd_arg_t *argv, int argc, model_type_t t)
+{
+    bool wrong;
+    model_key_t *k = model_find_typed(m, db, &argv[1], t, &wrong);
+    if (wrong)
+        return;
+    int64_t n = 0;
+    for (int i = 2; i < argc && k != NULL; i++) {
+        int at = mel_find(&k->v, argv[i].ptr, argv[i].len);
+        if (at >= 0)
+            mel_remove(&k->v, at), n++;
+    }
+    if (n > 0)
+        model_touch(m, db, &argv[1]), model_drop_if_empty(k);
+    mreply_int(m, n);
+}
+
 model_key_t *model_find(model_t *m, int db, const kvd_arg_t *a)
 {
     model_key_t *k = model_slot(m, db, a->ptr, a->len);

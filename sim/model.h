@@ -182,6 +182,9 @@ model_key_t *model_store(model_t *m, int db, const kvd_arg_t *a, const char *v, 
 void model_delete(model_key_t *k);
 /* A collection left empty is deleted. */
 void model_drop_if_empty(model_key_t *k);
+/* HDEL, SREM, ZREM: remove the members argv[2..] from the type-t value at
+ * argv[1] and reply how many were there. */
+void model_remove_members(model_t *m, int db, const kvd_arg_t *argv, int argc, model_type_t t);
 /* Redis's signalModifiedKey: watchers of the key become dirty. */
 void model_touch(model_t *m, int db, const kvd_arg_t *a);
 void model_touch_name(model_t *m, int db, const char *name, size_t nlen);

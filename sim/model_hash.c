@@ -45,19 +45,7 @@ static void cmd_hget(model_t *m, int db, const kvd_arg_t *argv, bool exists)
 
 static void cmd_hdel(model_t *m, int db, const kvd_arg_t *argv, int argc)
 {
-    bool wrong;
-    model_key_t *k = model_find_typed(m, db, &argv[1], MT_HASH, &wrong);
-    if (wrong)
-        return;
-    int64_t n = 0;
-    for (int i = 2; i < argc && k != NULL; i++) {
-        int at = mel_find(&k->v, argv[i].ptr, argv[i].len);
-        if (at >= 0)
-            mel_remove(&k->v, at), n++;
-    }
-    if (n > 0)
-        model_touch(m, db, &argv[1]), model_drop_if_empty(k);
-    mreply_int(m, n);
+    model_remove_members(m, db, argv, argc, MT_HASH);
 }
 
 static void cmd_hincrby(model_t *m, int db, const kvd_arg_t *argv)

@@ -7,23 +7,24 @@
 
 static void cmd_sadd(model_t *m, int db, const kvd_arg_t *argv, int argc, bool add)
 {
+    if (!add) {
+        model_remove_members(m, db, argv, argc, MT_SET);
+        return;
+    }
     bool wrong;
     model_key_t *k = model_find_typed(m, db, &argv[1], MT_SET, &wrong);
     if (wrong)
         return;
-    if (k == NULL && add)
+    if (k == NULL)
         k = model_create(m, db, &argv[1], MT_SET);
     int64_t n = 0;
-    for (int i = 2; i < argc && k != NULL; i++) {
-        int at = mel_find(&k->v, argv[i].ptr, argv[i].len);
-        if (add && at < 0)
+    for (int i = 2; i < argc; i++) {
+        if (mel_find(&k->v, argv[i].ptr, argv[i].len) < 0)
             mel_insert(&k->v, mel_sorted_pos(&k->v, argv[i].ptr, argv[i].len), argv[i].ptr,
                        argv[i].len, NULL, 0, 0), n++;
-        else if (!add && at >= 0)
-            mel_remove(&k->v, at), n++;
     }
     if (n > 0)
-        model_touch(m, db, &argv[1]), model_drop_if_empty(k);
+        model_touch(m, db, &argv[1]);
     mreply_int(m, n);
 }
 

@@ -143,19 +143,7 @@ static void cmd_zincrby(model_t *m, int db, const kvd_arg_t *argv)
 
 static void cmd_zrem(model_t *m, int db, const kvd_arg_t *argv, int argc)
 {
-    bool wrong;
-    model_key_t *k = model_find_typed(m, db, &argv[1], MT_ZSET, &wrong);
-    if (wrong)
-        return;
-    int64_t n = 0;
-    for (int i = 2; i < argc && k != NULL; i++) {
-        int at = mel_find(&k->v, argv[i].ptr, argv[i].len);
-        if (at >= 0)
-            mel_remove(&k->v, at), n++;
-    }
-    if (n > 0)
-        model_touch(m, db, &argv[1]), model_drop_if_empty(k);
-    mreply_int(m, n);
+    model_remove_members(m, db, argv, argc, MT_ZSET);
 }
 
 static void reply_range(model_t *m, const model_val_t *v, int from, int count, bool scores)
