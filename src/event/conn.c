@@ -21,9 +21,46 @@
 static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents);
 
-/* Connections with replies to write before the loop sleeps (one worker
- * process, one list). */
-static kvd_conn_t *write_queue_head;
+/*
+ * The worker's two lists of connections for this loop iteration (one
+ * worker process, one of each), both filled by pushing to the front:
+ *  - READ: connections a read callback fed, commands not yet run.  libev
+ *    runs one iteration's callbacks in the reverse of the order epoll
+ *    reported them, so pushing to the front leaves the list in epoll's
+ *    order, the order the bytes arrived and the order Redis serves
+ *    clients in: two clients that block on one list in the same
+ *    iteration are served first come, first served.
+ *  - WRITE: connections with replies to write before the loop sleeps.
+ */
+enum { KVD_CONN_Q_READ, KVD_CONN_Q_WRITE };
+static kvd_conn_t *queue_head[2];
+
+static void queue_push(kvd_conn_t *conn, int q)
+{
+    struct kvd_conn_link *l = &conn->q[q];
+    if (l->queued)
+        return;
+    l->queued = true;
+    l->prev = NULL;
+    l->next = queue_head[q];
+    if (queue_head[q] != NULL)
+        queue_head[q]->q[q].prev = conn;
+    queue_head[q] = conn;
+}
+
+static void queue_remove(kvd_conn_t *conn, int q)
+{
+    struct kvd_conn_link *l = &conn->q[q];
+    if (!l->queued)
+        return;
+    if (l->prev != NULL)
+        l->prev->q[q].next = l->next;
+    else
+        queue_head[q] = l->next;
+    if (l->next != NULL)
+        l->next->q[q].prev = l->prev;
+    *l = (struct kvd_conn_link){NULL, NULL, false};
+}
 
 static void queue_write(kvd_conn_t *conn)
 {
@@ -31,65 +68,9 @@ static void queue_write(kvd_conn_t *conn)
         return; /* socketless: its owner takes the output (kvd_conn_new_local) */
     /* A client to close after its reply is queued even with nothing left
      * to write: flush_output closes it. */
-    if (conn->write_queued || (conn->out.len == conn->out_sent &&
-                               !(conn->client.flags & KVD_CLIENT_CLOSE_AFTER_REPLY)))
+    if (conn->out.len == conn->out_sent && !(conn->client.flags & KVD_CLIENT_CLOSE_AFTER_REPLY))
         return;
-    conn->write_queued = true;
-    conn->wq_prev = NULL;
-    conn->wq_next = write_queue_head;
-    if (write_queue_head != NULL)
-        write_queue_head->wq_prev = conn;
-    write_queue_head = conn;
-}
-
-static void unqueue_write(kvd_conn_t *conn)
-{
-    if (!conn->write_queued)
-        return;
-    if (conn->wq_prev != NULL)
-        conn->wq_prev->wq_next = conn->wq_next;
-    else
-        write_queue_head = conn->wq_next;
-    if (conn->wq_next != NULL)
-        conn->wq_next->wq_prev = conn->wq_prev;
-    conn->wq_prev = conn->wq_next = NULL;
-    conn->write_queued = false;
-}
-
-/*
- * Connections a read callback of this loop iteration fed, in epoll's
- * order.  libev runs one iteration's callbacks in the reverse of the
- * order epoll reported them, so each callback pushes to the front and
- * the list comes out in epoll's order, which is the order the bytes
- * arrived and the order Redis serves clients in: two clients that block
- * on one list in the same iteration are served first come, first served.
- */
-static kvd_conn_t *read_queue_head;
-
-static void queue_read(kvd_conn_t *conn)
-{
-    if (conn->read_queued)
-        return;
-    conn->read_queued = true;
-    conn->rq_prev = NULL;
-    conn->rq_next = read_queue_head;
-    if (read_queue_head != NULL)
-        read_queue_head->rq_prev = conn;
-    read_queue_head = conn;
-}
-
-static void unqueue_read(kvd_conn_t *conn)
-{
-    if (!conn->read_queued)
-        return;
-    if (conn->rq_prev != NULL)
-        conn->rq_prev->rq_next = conn->rq_next;
-    else
-        read_queue_head = conn->rq_next;
-    if (conn->rq_next != NULL)
-        conn->rq_next->rq_prev = conn->rq_prev;
-    conn->rq_prev = conn->rq_next = NULL;
-    conn->read_queued = false;
+    queue_push(conn, KVD_CONN_Q_WRITE);
 }
 
 static void reject_connection(int fd, const char *msg)
@@ -165,8 +146,8 @@ void kvd_conn_close(kvd_conn_t *conn, const char *why)
         ev_io_stop(conn->loop, &conn->rio);
         ev_io_stop(conn->loop, &conn->wio);
     }
-    unqueue_write(conn);
-    unqueue_read(conn);
+    queue_remove(conn, KVD_CONN_Q_WRITE);
+    queue_remove(conn, KVD_CONN_Q_READ);
     kvd_conn_route_release(conn);
     if (conn->fd >= 0)
         close(conn->fd);
@@ -324,7 +305,7 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
     }
     conn->query.len += (size_t)n;
     conn->client.shard->stats.net_input_bytes += (uint64_t)n;
-    queue_read(conn); /* run in epoll's order: kvd_conn_process_reads */
+    queue_push(conn, KVD_CONN_Q_READ); /* run in epoll's order: kvd_conn_process_reads */
 }
 
 /* What a read brought: run it, then decide whether to read on. */
@@ -349,8 +330,8 @@ void kvd_conn_process_reads(void)
     /* Only read callbacks add to the list, and none runs in here: each
      * pass takes one connection off, so this ends. */
     kvd_conn_t *conn;
-    while ((conn = read_queue_head) != NULL) {
-        unqueue_read(conn);
+    while ((conn = queue_head[KVD_CONN_Q_READ]) != NULL) {
+        queue_remove(conn, KVD_CONN_Q_READ);
         serve_read(conn);
     }
 }
@@ -366,8 +347,8 @@ void kvd_conn_process(kvd_conn_t *conn)
 void kvd_conn_flush_pending(void)
 {
     kvd_conn_t *conn;
-    while ((conn = write_queue_head) != NULL) {
-        unqueue_write(conn);
+    while ((conn = queue_head[KVD_CONN_Q_WRITE]) != NULL) {
+        queue_remove(conn, KVD_CONN_Q_WRITE);
         if (!flush_output(conn))
             continue; /* closed */
         set_reading(conn, conn->out.len - conn->out_sent <= KVD_CONN_OUT_PAUSE &&

@@ -56,10 +56,12 @@ typedef struct kvd_conn {
     kvd_buf_t out;
     size_t out_sent;     /* bytes of out already written */
     bool reading;        /* rio is active */
-    bool write_queued;   /* on the pending-write list */
-    struct kvd_conn *wq_prev, *wq_next;
-    bool read_queued;    /* read this iteration, commands not yet run */
-    struct kvd_conn *rq_prev, *rq_next;
+    /* Its places on conn.c's two per-iteration lists (KVD_CONN_Q_*): read
+     * this iteration, commands not yet run; replies to write before sleep. */
+    struct kvd_conn_link {
+        struct kvd_conn *prev, *next;
+        bool queued;
+    } q[2];
     /* Several shards (conn_route.c). */
     kvd_pending_t *pend_head, *pend_tail;
     uint32_t npending;   /* slots not yet written out */
