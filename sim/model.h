@@ -180,6 +180,9 @@ model_key_t *model_slot(model_t *m, int db, const char *name, size_t nlen);
 model_key_t *model_store(model_t *m, int db, const kvd_arg_t *a, const char *v, size_t n,
                          bool keepttl);
 void model_delete(model_key_t *k);
+/* Redis's start/end index rules (negative from the end, then clamped):
+ * false when the range is empty, else start..end within 0..len-1. */
+bool model_clamp_range(int64_t len, int64_t *start, int64_t *end);
 /* A collection left empty is deleted. */
 void model_drop_if_empty(model_key_t *k);
 /* HDEL, SREM, ZREM: remove the members argv[2..] from the type-t value at

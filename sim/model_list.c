@@ -61,7 +61,7 @@ static void cmd_pop(model_t *m, int db, const kvd_arg_t *argv, int argc, bool le
 }
 
 /* LRANGE / LTRIM index arithmetic: false when the range is empty. */
-static bool clamp(int64_t len, int64_t *start, int64_t *end)
+bool model_clamp_range(int64_t len, int64_t *start, int64_t *end)
 {
     if (*start < 0)
         *start += len;
@@ -94,7 +94,7 @@ static void cmd_lrange(model_t *m, int db, const kvd_arg_t *argv)
     model_key_t *k = model_find_typed(m, db, &argv[1], MT_LIST, &wrong);
     if (wrong)
         return;
-    if (k == NULL || !clamp(k->v.n, &start, &end)) {
+    if (k == NULL || !model_clamp_range(k->v.n, &start, &end)) {
         mreply_array(m, 0);
         return;
     }
@@ -114,7 +114,7 @@ static void cmd_ltrim(model_t *m, int db, const kvd_arg_t *argv)
         return;
     if (k != NULL) {
         int64_t len = k->v.n;
-        bool keep = clamp(len, &start, &end);
+        bool keep = model_clamp_range(len, &start, &end);
         for (int64_t i = len - 1; i >= 0; i--)
             if (!keep || i < start || i > end)
                 mel_remove(&k->v, (int)i);

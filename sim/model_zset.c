@@ -174,19 +174,10 @@ static void cmd_zrange(model_t *m, int db, const kvd_arg_t *argv, int argc)
     model_key_t *k = model_find_typed(m, db, &argv[1], MT_ZSET, &wrong);
     if (wrong)
         return;
-    int64_t len = k ? k->v.n : 0;
-    if (start < 0)
-        start += len;
-    if (end < 0)
-        end += len;
-    if (start < 0)
-        start = 0;
-    if (k == NULL || start > end || start >= len) {
+    if (k == NULL || !model_clamp_range(k->v.n, &start, &end)) {
         mreply_array(m, 0);
         return;
     }
-    if (end >= len)
-        end = len - 1;
     reply_range(m, &k->v, (int)start, (int)(end - start + 1), scores);
 }
 
